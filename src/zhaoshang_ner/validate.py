@@ -1,0 +1,183 @@
+"""Check annotation JSONL files against the annotation contract, reporting every problem with its location.
+
+Unlike `read_documents`, which stops at the first bad line, the validator keeps going so one run
+lists everything an annotator has to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from zhaoshang_ner.labels import LABELS
+
+BRACKET_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】"}
+CLOSING_TO_OPENING = {close: open_ for open_, close in BRACKET_PAIRS.items()}
+ENTITY_FIELDS = (("start", int), ("end", int), ("label", str), ("text", str))
+DOCUMENT_FIELDS = (("id", str), ("text", str), ("entities", list))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One contract violation; `entity` is the entity's index, `None` for document-level problems."""
+
+    path: str
+    line: int
+    doc_id: str | None
+    reason: str
+    entity: int | None = None
+    start: object = None
+    end: object = None
+    label: object = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line} id={self.doc_id if self.doc_id is not None else '?'}"
+        if self.entity is not None:
+            start, end, label = ("?" if v is None else v for v in (self.start, self.end, self.label))
+            where += f" entity #{self.entity} [{start},{end}) {label}"
+        return f"{where}: {self.reason}"
+
+
+def is_blank_or_punct(char: str) -> bool:
+    """Whitespace (incl. U+3000) and Unicode separators/punctuation may not sit on a span edge."""
+    return char.isspace() or unicodedata.category(char)[0] in "ZP"
+
+
+def edge_reason(span_text: str) -> str | None:
+    """Why the span's first or last character is not allowed there, or `None` when both edges are fine.
+
+    A bracket may be an edge only when its partner is inside the span (`格力电器(临沂)…项目` ends in `目`,
+    but a name like `中环(临沂)` may end in `)` because `(` is inside).
+    """
+    for side, char in (("starts", span_text[0]), ("ends", span_text[-1])):
+        if char in BRACKET_PAIRS and BRACKET_PAIRS[char] in span_text[1:]:
+            continue
+        if char in CLOSING_TO_OPENING and CLOSING_TO_OPENING[char] in span_text[:-1]:
+            continue
+        if is_blank_or_punct(char):
+            return f"span {side} with whitespace or punctuation {char!r}"
+    return None
+
+
+def find_articles(articles_dir: str | Path) -> dict[str, Path]:
+    """Map article id → `<articles_dir>/**/<id>.txt`."""
+    return {path.stem: path for path in sorted(Path(articles_dir).rglob("*.txt"))}
+
+
+def article_problem(doc_id: str, text: str, articles: dict[str, Path]) -> str | None:
+    """Why the document's text is not the article's text byte for byte, or `None`."""
+    path = articles.get(doc_id)
+    if path is None:
+        return "no article file <articles>/**/" + doc_id + ".txt"
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            article = handle.read()
+    except UnicodeDecodeError as exc:
+        return f"article {path} is not UTF-8: {exc.reason} at byte {exc.start}"
+    if article == text:
+        return None
+    first = next((i for i, (a, b) in enumerate(zip(article, text)) if a != b), min(len(article), len(text)))
+    return f"text differs from article {path} at character {first} (lengths {len(text)} vs {len(article)})"
+
+
+def field_problems(record: dict, fields: tuple[tuple[str, type], ...]) -> list[str]:
+    problems = []
+    for key, kind in fields:
+        value = record.get(key)
+        if key not in record:
+            problems.append(f"missing field {key!r}")
+        elif not isinstance(value, kind) or isinstance(value, bool):
+            problems.append(f"field {key!r} must be {kind.__name__}, got {type(value).__name__}")
+    return problems
+
+
+def entity_problems(text: str, entities: list) -> Iterable[tuple[int, dict, str]]:
+    """Yield `(index, entity, reason)` for every entity-level violation, overlaps included."""
+    placed: list[tuple[int, int, int]] = []  # (start, end, index) of spans with usable offsets
+    for k, ent in enumerate(entities):
+        if not isinstance(ent, dict):
+            yield k, {}, "entity is not a JSON object"
+            continue
+        reasons = field_problems(ent, ENTITY_FIELDS)
+        for reason in reasons:
+            yield k, ent, reason
+        if reasons:
+            continue
+        start, end = ent["start"], ent["end"]
+        if start >= end:
+            yield k, ent, "start must be < end"
+            continue
+        if start < 0 or end > len(text):
+            yield k, ent, f"offsets out of range for text of length {len(text)}"
+            continue
+        placed.append((start, end, k))
+        if text[start:end] != ent["text"]:
+            yield k, ent, f"text[{start}:{end}] is {text[start:end]!r}, entity text is {ent['text']!r}"
+        if ent["label"] not in LABELS:
+            yield k, ent, f"unknown label {ent['label']!r} (expected one of {', '.join(LABELS)})"
+        reason = edge_reason(text[start:end])
+        if reason:
+            yield k, ent, reason
+    placed.sort()
+    for (s1, e1, k1), (s2, e2, k2) in zip(placed, placed[1:]):
+        if s2 < e1:
+            yield k2, entities[k2], f"overlaps entity #{k1} [{s1},{e1})"
+
+
+def document_problems(record: dict, articles: dict[str, Path] | None) -> Iterable[tuple[int | None, dict, str]]:
+    """Yield `(entity index or None, entity, reason)` for one parsed line."""
+    reasons = field_problems(record, DOCUMENT_FIELDS)
+    for reason in reasons:
+        yield None, {}, reason
+    if reasons:
+        return
+    if articles is not None:
+        reason = article_problem(record["id"], record["text"], articles)
+        if reason:
+            yield None, {}, reason
+    for k, ent, reason in entity_problems(record["text"], record["entities"]):
+        yield k, ent, reason
+
+
+def validate_file(
+    path: str | Path, articles_dir: str | Path | None = None, seen_ids: dict[str, str] | None = None
+) -> list[Problem]:
+    """All problems of one JSONL file; `seen_ids` (id → first location) carries id uniqueness across files."""
+    seen_ids = {} if seen_ids is None else seen_ids
+    articles = find_articles(articles_dir) if articles_dir is not None else None
+    problems: list[Problem] = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(str(path), 0, None, f"cannot read file: {exc}")]
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(str(path), number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        if not isinstance(record, dict):
+            problems.append(Problem(str(path), number, None, "line is not a JSON object"))
+            continue
+        doc_id = record.get("id") if isinstance(record.get("id"), str) else None
+        if doc_id is not None:
+            if doc_id in seen_ids:
+                problems.append(Problem(str(path), number, doc_id, f"duplicate id, first seen at {seen_ids[doc_id]}"))
+            else:
+                seen_ids[doc_id] = f"{path}:{number}"
+        for k, ent, reason in document_problems(record, articles):
+            problems.append(
+                Problem(str(path), number, doc_id, reason, k, ent.get("start"), ent.get("end"), ent.get("label"))
+            )
+    return problems
+
+
+def validate_files(paths: Iterable[str | Path], articles_dir: str | Path | None = None) -> list[Problem]:
+    """Validate several files together, so an id used in two files is reported."""
+    seen_ids: dict[str, str] = {}
+    return [problem for path in paths for problem in validate_file(path, articles_dir, seen_ids)]
