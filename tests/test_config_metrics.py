@@ -1,0 +1,60 @@
+"""Config overrides, seqeval scoring from spans, error classification, grouped folds."""
+
+import pytest
+
+from zhaoshang_ner.config import apply_overrides, load_config
+from zhaoshang_ner.crossval import cross_validate, document_folds
+from zhaoshang_ner.documents import Document, Span
+from zhaoshang_ner.metrics import classify_errors, entity_scores
+
+
+def test_overrides_parse_yaml_scalars_and_nested_keys():
+    cfg = {"lr": 1.0, "epochs": 3, "aux": {"epochs": 2}, "encoder": "x"}
+    apply_overrides(cfg, ["lr=1e-4", "epochs=5", "aux.epochs=1", "encoder={hidden_size: 32}"])
+    assert cfg == {"lr": 1e-4, "epochs": 5, "aux": {"epochs": 1}, "encoder": {"hidden_size": 32}}
+    with pytest.raises(KeyError, match="unknown key"):
+        apply_overrides(cfg, ["lrr=1"])
+    with pytest.raises(ValueError, match="key=value"):
+        apply_overrides(cfg, ["lr"])
+
+
+def test_config_inherits_base_file(tmp_path):
+    (tmp_path / "base.yaml").write_text("a: 1\nb: 2\n", encoding="utf-8")
+    (tmp_path / "child.yaml").write_text("base: base.yaml\nb: 3\n", encoding="utf-8")
+    assert load_config(tmp_path / "child.yaml", ["a=5"]) == {"a": 5, "b": 3}
+
+
+DOC = Document("d", "临沂市签约130亿元项目", [Span(0, 3, "HOST_REGION", "临沂市"), Span(5, 11, "AMOUNT", "130亿元")])
+
+
+def test_strict_scores_count_exact_spans_only():
+    perfect = entity_scores([DOC], [DOC.entities])
+    assert perfect["micro"]["f1"] == 1.0
+    shifted = entity_scores([DOC], [[Span(0, 2, "HOST_REGION", "临沂"), Span(5, 11, "AMOUNT", "130亿元")]])
+    assert shifted["micro"]["precision"] == 0.5 and shifted["micro"]["recall"] == 0.5
+    assert shifted["HOST_REGION"]["f1"] == 0.0 and shifted["AMOUNT"]["f1"] == 1.0
+
+
+def test_error_kinds():
+    predicted = [Span(0, 3, "PARTNER_REGION", "临沂市"), Span(5, 9, "AMOUNT", "130亿"), Span(9, 11, "DATE", "元项")]
+    kinds = sorted(e.kind for e in classify_errors([DOC], [predicted]))
+    assert kinds == ["spurious", "wrong_boundary", "wrong_label"]
+    assert [e.kind for e in classify_errors([DOC], [[]])] == ["missed", "missed"]
+
+
+def test_folds_keep_documents_whole_and_cover_all():
+    docs = [Document(f"d{i}", "文本", []) for i in range(7)]
+    folds = document_folds(docs, 3)
+    assert sorted(i for _, test in folds for i in test) == list(range(7))
+    for train, test in folds:
+        assert not set(train) & set(test)
+    assert len(document_folds(docs, None)) == 7  # leave one document out
+
+
+def test_cross_validate_pools_counts():
+    docs = [DOC, Document("e", DOC.text, DOC.entities)]
+    oracle = lambda train, test: [d.entities for d in test]
+    result = cross_validate(docs, oracle, None, ["HOST_REGION", "AMOUNT"], progress=lambda _: None)
+    assert result["pooled"]["micro"]["f1"] == 1.0
+    assert result["pooled_counts"]["AMOUNT"] == {"tp": 2, "predicted": 2, "gold": 2}
+    assert result["summary"]["micro"]["folds"] == 2
