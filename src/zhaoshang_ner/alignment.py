@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from zhaoshang_ner.documents import Span
-from zhaoshang_ner.spans import spans_to_bio
+from zhaoshang_ner.spans import spans_to_bio, tag_runs
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,11 @@ def spans_to_token_tags(tokens: TokenizedText, spans: Sequence[Span]) -> list[st
 
 
 def token_tags_to_spans(tokens: TokenizedText, tags: Sequence[str]) -> list[Span]:
-    """Read spans from token tags; an `I-X` that does not continue an `X` span starts one (conlleval)."""
-    spans: list[Span] = []
-    first, label = None, None
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, kind = tag.partition("-")
-        continues = prefix == "I" and kind == label
-        if first is not None and not continues:
-            start, end = tokens.offsets[first][0], tokens.offsets[i - 1][1]
-            spans.append(Span(start, end, label, tokens.text[start:end]))
-            first, label = None, None
-        if prefix in ("B", "I") and not continues:
-            first, label = i, kind
+    """Read spans from token tags: from the first character of a run's first token to the last of its last."""
+    spans = []
+    for first, end, label in tag_runs(tags):
+        start, stop = tokens.offsets[first][0], tokens.offsets[end - 1][1]
+        spans.append(Span(start, stop, label, tokens.text[start:stop]))
     return spans
 
 

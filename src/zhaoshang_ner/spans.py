@@ -21,18 +21,26 @@ def spans_to_bio(length: int, spans: Sequence[Span]) -> list[str]:
     return tags
 
 
-def bio_to_spans(text: str, tags: Sequence[str]) -> list[Span]:
-    """Read spans back from tags; an `I-X` that does not continue an `X` span starts a new one (conlleval)."""
-    if len(tags) != len(text):
-        raise ValueError(f"{len(tags)} tags for {len(text)} characters")
-    spans: list[Span] = []
-    start, label = None, None
+def tag_runs(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """`(first, end, label)` index runs of BIO tags; an `I-X` that does not continue an `X` run starts one (conlleval).
+
+    One decoder for character tags and token tags alike.
+    """
+    runs: list[tuple[int, int, str]] = []
+    first, label = None, None
     for i, tag in enumerate(list(tags) + ["O"]):
         prefix, _, kind = tag.partition("-")
         continues = prefix == "I" and kind == label
-        if start is not None and not continues:
-            spans.append(Span(start, i, label, text[start:i]))
-            start, label = None, None
+        if first is not None and not continues:
+            runs.append((first, i, label))
+            first, label = None, None
         if prefix in ("B", "I") and not continues:
-            start, label = i, kind
-    return spans
+            first, label = i, kind
+    return runs
+
+
+def bio_to_spans(text: str, tags: Sequence[str]) -> list[Span]:
+    """Read spans back from per-character tags."""
+    if len(tags) != len(text):
+        raise ValueError(f"{len(tags)} tags for {len(text)} characters")
+    return [Span(start, end, label, text[start:end]) for start, end, label in tag_runs(tags)]
