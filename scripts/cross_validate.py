@@ -7,8 +7,9 @@
 Default folds: leave-one-document-out. Each fold fine-tunes on the other documents (after the
 auxiliary stage, trained once, when the config has one) and predicts the held-out documents with
 the same `Predictor` users get. Writes JSON and Markdown reports with strict entity-level
-P/R/F1 per label (seqeval), mean ± std over folds and pooled counts. With `--gate`, exits 1 when
-pooled micro-F1 is more than `--tolerance` points below the value recorded for this run's name.
+P/R/F1 per label (seqeval), mean ± std over folds and pooled counts. `--record FILE` stores the
+pooled micro-F1 and the command under the run's name; `--gate FILE` exits 1 when pooled micro-F1 is
+more than `--tolerance` points below the value recorded there.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=None, help="JSON report path (default reports/cv-NAME.json)")
     parser.add_argument("--gate", default=None, help="JSON of recorded micro-F1 per run name")
     parser.add_argument("--tolerance", type=float, default=3.0, help="allowed drop in F1 points")
+    parser.add_argument("--record", default=None,
+                        help="JSON to store this run's pooled micro-F1 and command in, under its name (for --gate)")
     args = parser.parse_args(argv)
 
     cfg = load_config(args.config, args.overrides)
@@ -71,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     write_text_atomic(output.with_suffix(".md"), cv_markdown(result, cfg["labels"]))
     micro = result["pooled"]["micro"]["f1"] * 100
     print(f"{name}: pooled micro-F1 {micro:.1f} (report: {output}, {output.with_suffix('.md')})")
+    if args.record:
+        path = Path(args.record)
+        recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        recorded[name] = {"micro_f1": round(micro, 2), "command": command}
+        write_text_atomic(path, json.dumps(recorded, indent=1, ensure_ascii=False) + "\n")
     if args.gate:
         recorded = json.loads(Path(args.gate).read_text(encoding="utf-8"))
         if name not in recorded:

@@ -118,14 +118,21 @@ def _resolve(candidates: list[Span]) -> list[Span]:
     return sorted(kept)
 
 
+def rule_spans(text: str) -> list[Span]:
+    """AMOUNT and DATE spans from the regular expressions, validated by the value parsers.
+
+    These are precise enough that the neural predictor uses them for these two labels too.
+    """
+    return _resolve([*_matches(text, AMOUNT_RE, "AMOUNT", parse_amount), *_matches(text, DATE_RE, "DATE", parse_date)])
+
+
 class BaselineTagger:
     """`predict(text)` returns flat, non-overlapping spans; no training, no model files."""
 
     def predict(self, text: str) -> list[Span]:
         tokens = _tokens(text)
         candidates = [
-            *_matches(text, AMOUNT_RE, "AMOUNT", parse_amount),
-            *_matches(text, DATE_RE, "DATE", parse_date),
+            *rule_spans(text),
             *_matches(text, INDUSTRY_RE, "INDUSTRY"),
             *_projects(text, tokens),
             *_names(text, tokens),

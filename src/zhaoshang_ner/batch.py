@@ -35,6 +35,7 @@ class Task:
 
     id: str
     source: str
+    location: str  # the file, or `file:line` for JSONL; unique, so the id of a document whose id is taken
     path: Path | None = None
     text: str | None = None
     error: str | None = None
@@ -62,19 +63,23 @@ def _jsonl_tasks(path: Path) -> Iterator[Task]:
                 if not line.strip():
                     continue
                 record = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                yield Task(where, str(path), error=f"line {number}: not UTF-8 JSON ({exc})")
+            except UnicodeDecodeError as exc:
+                yield Task(where, str(path), where, error=f"line {number}: not UTF-8 (byte {exc.start})")
+                continue
+            except json.JSONDecodeError as exc:
+                yield Task(where, str(path), where,
+                           error=f"line {number}: invalid JSON: {exc.msg} (column {exc.colno})")
                 continue
             if not isinstance(record, dict):
-                yield Task(where, str(path), error=f"line {number}: not a JSON object")
+                yield Task(where, str(path), where, error=f"line {number}: not a JSON object")
                 continue
             doc_id = record.get("id", where)
             if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-                yield Task(where, str(path), error=f"line {number}: `id` must be a string or integer")
+                yield Task(where, str(path), where, error=f"line {number}: `id` must be a string or integer")
             elif not isinstance(record.get("text"), str):
-                yield Task(str(doc_id), str(path), error=f"line {number}: no string field `text`")
+                yield Task(str(doc_id), str(path), where, error=f"line {number}: no string field `text`")
             else:
-                yield Task(str(doc_id), str(path), text=record["text"])
+                yield Task(str(doc_id), str(path), where, text=record["text"])
 
 
 def collect_tasks(inputs: Sequence[str]) -> list[Task]:
@@ -104,16 +109,15 @@ def collect_tasks(inputs: Sequence[str]) -> list[Task]:
     tasks: list[Task] = []
     for entry in entries:
         if isinstance(entry, tuple):
-            tasks.append(Task(text_ids[entry[0]], str(entry[0]), path=entry[0]))
+            tasks.append(Task(text_ids[entry[0]], str(entry[0]), str(entry[0]), path=entry[0]))
         else:
             tasks.extend(_jsonl_tasks(entry))
     first: dict[str, str] = {}
-    for number, task in enumerate(tasks):
+    for task in tasks:
         if task.id in first:
-            location = task.source if task.path else f"{task.source}#{number}"
-            task.error, task.text, task.path = f"duplicate id {task.id!r} (first used by {first[task.id]})", None, None
-            task.id = location
-        first.setdefault(task.id, task.source)
+            task.error = f"duplicate id {task.id!r} (first used by {first[task.id]})"
+            task.id, task.text, task.path = task.location, None, None
+        first.setdefault(task.id, task.location)
     return tasks
 
 
@@ -248,8 +252,9 @@ class Summary:
             self.labels.update(entity["label"] for entity in record["entities"])
 
     def report(self, skipped: int, seconds: float) -> str:
-        lines = [f"{self.documents} documents predicted ({skipped} already done, skipped), "
-                 f"{self.characters:,} characters in {seconds:.1f} s, {sum(self.labels.values())} entities"]
+        lines = [f"{self.documents} documents ({skipped} more already done, skipped), "
+                 f"{self.characters:,} characters in {seconds:.1f} s",
+                 f"{sum(self.labels.values())} entities"]
         lines += [f"  {label:<15} {count}" for label, count in self.labels.most_common()]
         lines.append(f"{len(self.errors)} errors")
         lines += [f"  {error}" for error in self.errors]
@@ -281,7 +286,9 @@ def predict_records(predictor, tasks: Sequence[Task], batch_size: int) -> list[d
 def configure(parser: argparse.ArgumentParser) -> None:
     """Predict entities for article files, folders and JSONL files."""
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="text file, folder (all **/*.txt) or .jsonl file with `text` and optional `id`")
+                        help="text file, folder (all **/*.txt) or .jsonl file with `text` and optional `id` "
+                             "(default FILE:LINE); a text file's id is its stem, or where stems clash its path "
+                             "relative to the folder given, without suffix")
     parser.add_argument("--model", metavar="DIR", help=f"model directory (default: {DEFAULT_MODEL})")
     parser.add_argument("--output", "-o", required=True, metavar="OUT", help="output file, or - for stdout")
     parser.add_argument("--format", choices=FORMATS, help="default: csv for OUT ending in .csv, else jsonl")

@@ -1,4 +1,4 @@
-"""The `zhaoshang-ner` command: annotation tools (validate, consistency, stats, convert).
+"""The `zhaoshang-ner` command: annotation tools (validate, consistency, stats, convert) and `predict`.
 
 Each subcommand is a `(configure, run)` pair in `COMMANDS`; adding one is adding a pair. `run`
 returns the exit status: 0 clean, 1 something was flagged, 2 the input could not be read.
@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from zhaoshang_ner import consistency, interop, stats, validate
+from zhaoshang_ner import batch, consistency, interop, stats, validate
 from zhaoshang_ner.documents import read_documents
 
 
@@ -77,6 +77,7 @@ COMMANDS: dict[str, Command] = {
     "consistency": (configure_consistency, run_consistency),
     "stats": (configure_stats, run_stats),
     "convert": (configure_convert, run_convert),
+    "predict": (batch.configure, batch.run),
 }
 
 

@@ -1,0 +1,108 @@
+"""Predictor: offsets index the original text whatever the text looks like; batching, windows, learning."""
+
+import pytest
+
+from conftest import tiny_config
+from zhaoshang_ner.documents import Document, Span
+from zhaoshang_ner.predictor import Predictor, spans_of
+from zhaoshang_ner.training import fit, save_model
+
+NOISY = [
+    "é\x9b\x86ä¸\xadç\xad¾çº¦ 锟斤拷烫烫烫 临沂市招商引资签约130亿元项目",  # mojibake
+    "临沂（Línyí）市与潍坊（Wéifāng）签约，总投资约 30 亿元（yì yuán）。",  # pinyin glosses
+    "ＡＢＣ公司投资１３０亿元，２０２４年３月开工！",  # full-width
+    "🚀项目签约🎉 总投资50亿元💰👍🏽 临沂市",  # emoji, skin-tone modifier
+    "临沂市\u3000\u3000签约\r\n\r\n总投资\t130亿元\t\t项目\r\n",  # ideographic space, CRLF, tabs
+    "蘇州工業園區與臺灣企業簽約，投資總額達新臺幣二十億元。",  # traditional script
+    "   \n\t ",  # whitespace only
+    "e\u0301\u200b\ufeff零宽字符\u200d与组合符号 2024-03-18",
+]
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_model_dir):
+    return Predictor.from_pretrained(tiny_model_dir, device="cpu")
+
+
+def assert_valid(text, entities):
+    for e in entities:
+        assert 0 <= e.start < e.end <= len(text)
+        assert text[e.start : e.end] == e.text
+        assert 0.0 <= e.score <= 1.0
+
+
+def test_offsets_index_long_documents(predictor, gold_documents):
+    longest = max(gold_documents, key=lambda d: len(d.text)).text
+    text = longest * 3
+    assert len(predictor.tokenizer(text)["input_ids"]) > 5 * predictor.max_length
+    entities = predictor.predict(text)
+    assert entities  # the one-epoch model is noisy, so there is something to check
+    assert_valid(text, entities)
+    assert [e.start for e in entities] == sorted(e.start for e in entities)
+    assert all(a.end <= b.start for a, b in zip(entities, entities[1:]))
+
+
+@pytest.mark.parametrize("text", NOISY)
+def test_offsets_index_noisy_text(predictor, text):
+    assert_valid(text, predictor.predict(text))
+
+
+def test_empty_text(predictor):
+    assert predictor.predict("") == []
+    assert predictor.predict_many([]) == []
+
+
+def test_predict_many_equals_predict_and_is_deterministic(predictor, gold_documents):
+    texts = NOISY + [d.text[:700] for d in gold_documents[:4]]
+    one_by_one = [predictor.predict(t) for t in texts]
+    for batch_size in (3, 16):
+        batched = predictor.predict_many(texts, batch_size=batch_size)
+        assert [spans_of(es) for es in batched] == [spans_of(es) for es in one_by_one]
+        # padding to a batch's longest window changes the float sums in the last bits only
+        scores = [e.score for es in batched for e in es]
+        assert scores == pytest.approx([e.score for es in one_by_one for e in es], abs=1e-5)
+    assert predictor.predict_many(texts, batch_size=3) == predictor.predict_many(texts, batch_size=3)
+
+
+def test_short_windows_merge_into_valid_spans(tiny_model_dir, gold_documents):
+    short = Predictor.from_pretrained(tiny_model_dir, device="cpu", max_length=32, stride=8)
+    text = gold_documents[0].text
+    entities = short.predict(text)
+    assert entities
+    assert_valid(text, entities)
+    assert all(a.end <= b.start for a, b in zip(entities, entities[1:]))
+
+
+@pytest.mark.parametrize("bad", [None, b"bytes", 42, ["list"]])
+def test_non_str_input_raises(predictor, bad):
+    with pytest.raises(TypeError):
+        predictor.predict(bad)
+
+
+REGIONS = ["临沂市", "青岛市", "济南市", "潍坊市", "烟台市"]
+AMOUNTS = ["130亿元", "25亿元", "8亿元", "50亿元"]
+
+
+def synthetic_documents() -> list[Document]:
+    docs = []
+    for i in range(40):
+        region, amount = REGIONS[i % len(REGIONS)], AMOUNTS[i % len(AMOUNTS)]
+        text = f"{region}签约{amount}项目"
+        at = len(region) + 2
+        spans = [Span(0, len(region), "HOST_REGION", region), Span(at, at + len(amount), "AMOUNT", amount)]
+        docs.append(Document(f"s{i}", text, spans))
+    return docs
+
+
+def test_training_learns_the_synthetic_fixture(tmp_path):
+    encoder = {"num_hidden_layers": 1, "hidden_size": 64, "num_attention_heads": 2,
+               "intermediate_size": 128, "max_position_embeddings": 64}
+    cfg = tiny_config(encoder=encoder, epochs=12, lr=3.0e-3, max_length=32, stride=8, warmup_ratio=0.0)
+    docs = synthetic_documents()
+    result = fit(cfg, docs)
+    losses = [h["train_loss"] for h in result.history]
+    assert losses[-1] < losses[0]
+    save_model(result.model, result.tokenizer, tmp_path / "model")
+    trained = Predictor.from_pretrained(tmp_path / "model", device="cpu")
+    for doc in docs[:5]:
+        assert spans_of(trained.predict(doc.text)) == doc.entities
