@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reports", nargs="+")
     parser.add_argument("--output", required=True)
     parser.add_argument("--title", default="Cross-validation: pooled strict entity-level F1 (%)")
+    parser.add_argument("--note", action="append", default=[], help="a caveat line to print under the table")
     args = parser.parse_args(argv)
     results = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.reports]
     folds = {r["folds_k"] for r in results}
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
              "(GroupKFold over document ids). Commands:", ""]
     lines += [f"- {r['name']}: `{r['command']}`" for r in results]
     body = "\n".join(lines) + "\n\n" + comparison_markdown(results, LABELS)
+    body += "".join(f"\n{note}\n" for note in args.note)
     write_text_atomic(args.output, body)
     print(body)
     return 0

@@ -95,7 +95,11 @@ It also loads with `transformers.pipeline("token-classification", model=DIR, agg
   long PROJECT names; HOST_REGION vs PARTNER_REGION depends on whole-article context that a
   {config.get('window_max_length')}-token window may not see.
 - Traditional script and mojibake are handled only as far as the training articles contained them.
-- Amount and date values come from rules (`zhaoshang_ner.values`), not from the model.
+- `Predictor` takes AMOUNT and DATE spans from validated regular expressions
+  (`zhaoshang_ner.baseline.rule_spans`), which beat the model on them in cross-validation, and
+  decodes the rest with constrained (valid-BIO) Viterbi; the bare `transformers` pipeline gives the
+  model's own AMOUNT/DATE tags and argmax decoding. Amount and date values come from rules
+  (`zhaoshang_ner.values`).
 """
     write_text_atomic(model / "README.md", card)
     print(f"wrote {model / 'README.md'}")
