@@ -19,7 +19,6 @@ import argparse
 import glob
 import gzip
 import json
-import math
 import sys
 import time
 from multiprocessing import Pool
@@ -28,7 +27,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from transformers import BertConfig, BertForMaskedLM, get_linear_schedule_with_warmup
+from transformers import BertForMaskedLM
 
 from zhaoshang_ner.checkpoint import load_training_state, save_training_state
 from zhaoshang_ner.config import load_config

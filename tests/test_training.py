@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from zhaoshang_ner.config import load_config
-from zhaoshang_ner.documents import Document, Span, read_documents
+from zhaoshang_ner.documents import Document, read_documents
 from zhaoshang_ner.training import fit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -86,7 +86,6 @@ class Predictor:
         self.rule_labels = tuple(rule_labels)
         self.tags = [config.id2label[i] for i in range(len(config.id2label))]
         self.allowed = valid_transitions(self.tags)
-        self.id2label = {int(i): tag for i, tag in config.id2label.items()}
         # bf16 on GPUs that have it, fp16 on older ones; CPU stays fp32.
         self.autocast_dtype = None
         if self.device.type == "cuda":
