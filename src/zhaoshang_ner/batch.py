@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 
 from tqdm import tqdm
 
-from zhaoshang_ner.documents import iter_jsonl, write_text_atomic
+from zhaoshang_ner.documents import iter_jsonl, parse_jsonl, write_text_atomic
 from zhaoshang_ner.textio import UndecodableError, read_text_file
 from zhaoshang_ner.values import AmountValue, DateValue
 
@@ -54,31 +54,18 @@ def _txt_ids(files: list[tuple[Path, Path]]) -> list[str]:
 
 def _jsonl_tasks(path: Path) -> Iterator[Task]:
     """Documents of a JSONL file (`text`, optional `id`); a bad line yields an error task and reading goes on."""
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            where = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-                if not line.strip():
-                    continue
-                record = json.loads(line)
-            except UnicodeDecodeError as exc:
-                yield Task(where, str(path), where, error=f"line {number}: not UTF-8 (byte {exc.start})")
-                continue
-            except json.JSONDecodeError as exc:
-                yield Task(where, str(path), where,
-                           error=f"line {number}: invalid JSON: {exc.msg} (column {exc.colno})")
-                continue
-            if not isinstance(record, dict):
-                yield Task(where, str(path), where, error=f"line {number}: not a JSON object")
-                continue
-            doc_id = record.get("id", where)
-            if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-                yield Task(where, str(path), where, error=f"line {number}: `id` must be a string or integer")
-            elif not isinstance(record.get("text"), str):
-                yield Task(str(doc_id), str(path), where, error=f"line {number}: no string field `text`")
-            else:
-                yield Task(str(doc_id), str(path), where, text=record["text"])
+    for number, record, error in parse_jsonl(path):
+        where = f"{path}:{number}"
+        if error:
+            yield Task(where, str(path), where, error=f"line {number}: {error}")
+            continue
+        doc_id = record.get("id", where)
+        if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
+            yield Task(where, str(path), where, error=f"line {number}: `id` must be a string or integer")
+        elif not isinstance(record.get("text"), str):
+            yield Task(str(doc_id), str(path), where, error=f"line {number}: no string field `text`")
+        else:
+            yield Task(str(doc_id), str(path), where, text=record["text"])
 
 
 def collect_tasks(inputs: Sequence[str]) -> list[Task]:

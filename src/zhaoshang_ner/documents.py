@@ -62,19 +62,35 @@ class JsonlError(ValueError):
         self.path, self.line, self.reason = str(path), line, reason
 
 
-def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
-    """Yield `(line_number, record)` for each non-blank line; bad JSON raises `JsonlError`."""
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
+def parse_jsonl(path: str | Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Yield `(line_number, record, None)` per non-blank line, or `(line_number, None, reason)` for a line
+    that is not UTF-8, not JSON or not an object, and go on: callers decide whether a bad line is fatal."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, None, f"not UTF-8 (byte {exc.start})"
+                continue
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise JsonlError(path, number, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+                yield number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+                continue
             if not isinstance(record, dict):
-                raise JsonlError(path, number, "line is not a JSON object")
-            yield number, record
+                yield number, None, "line is not a JSON object"
+                continue
+            yield number, record, None
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
+    """Yield `(line_number, record)` for each non-blank line; the first bad line raises `JsonlError`."""
+    for number, record, error in parse_jsonl(path):
+        if error:
+            raise JsonlError(path, number, error)
+        yield number, record
 
 
 def read_documents(path: str | Path) -> list[Document]:

@@ -6,12 +6,12 @@ lists everything an annotator has to fix.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from zhaoshang_ner.documents import parse_jsonl
 from zhaoshang_ner.labels import LABELS
 
 BRACKET_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】"}
@@ -150,19 +150,12 @@ def validate_file(
     articles = find_articles(articles_dir) if articles_dir is not None else None
     problems: list[Problem] = []
     try:
-        lines = Path(path).read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
+        parsed = list(parse_jsonl(path))
+    except OSError as exc:
         return [Problem(str(path), 0, None, f"cannot read file: {exc}")]
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
-            continue
-        if not isinstance(record, dict):
-            problems.append(Problem(str(path), number, None, "line is not a JSON object"))
+    for number, record, error in parsed:
+        if error:
+            problems.append(Problem(str(path), number, None, error))
             continue
         doc_id = record.get("id") if isinstance(record.get("id"), str) else None
         if doc_id is not None:
