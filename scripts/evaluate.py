@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         tagger = BaselineTagger()
         predicted = [tagger.predict(doc.text) for doc in documents]
     else:
-        from zhaoshang_ner.predictor import Predictor
+        from zhaoshang_ner.predictor import Predictor, spans_of
 
         try:
             predictor = Predictor.from_pretrained(args.model, device=args.device)
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         predicted = []
         for entities in predictor.predict_many([doc.text for doc in documents]):
-            spans = [Span(e.start, e.end, e.label, e.text) for e in entities]
+            spans = spans_of(entities)
             confidence.update({s: e.score for s, e in zip(spans, entities)})
             predicted.append(spans)
 
