@@ -106,3 +106,15 @@ def test_training_learns_the_synthetic_fixture(tmp_path):
     trained = Predictor.from_pretrained(tmp_path / "model", device="cpu")
     for doc in docs[:5]:
         assert spans_of(trained.predict(doc.text)) == doc.entities
+
+
+def test_rules_only_fill_labels_the_model_knows():
+    """A model trained on another label set (a public benchmark's) emits none of the rule labels."""
+    encoder = {"num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 2,
+               "intermediate_size": 64, "max_position_embeddings": 64}
+    docs = [Document("p0", "临沂市签约", [Span(0, 3, "LOC", "临沂市")])]
+    result = fit(tiny_config(encoder=encoder, epochs=1, max_length=32, stride=8), docs, labels=["LOC"])
+    foreign = Predictor(result.model, result.tokenizer)
+    assert foreign.rule_labels == ()
+    labels = {e.label for e in foreign.predict("2024年3月，临沂市签约130亿元项目")}
+    assert labels <= {"LOC"}

@@ -83,8 +83,11 @@ class Predictor:
         self.max_length = max_length or getattr(config, "window_max_length", None) or DEFAULT_MAX_LENGTH
         self.stride = stride if stride is not None else getattr(config, "window_stride", DEFAULT_STRIDE)
         self.batch_size = batch_size
-        self.rule_labels = tuple(rule_labels)
         self.tags = [config.id2label[i] for i in range(len(config.id2label))]
+        # Rules only stand in for labels the model knows: a model trained on another label set
+        # (a public benchmark's, say) must not start emitting AMOUNT/DATE.
+        known = {tag.split("-", 1)[-1] for tag in self.tags}
+        self.rule_labels = tuple(label for label in rule_labels if label in known)
         self.allowed = valid_transitions(self.tags)
         # bf16 on GPUs that have it, fp16 on older ones; CPU stays fp32.
         self.autocast_dtype = None
