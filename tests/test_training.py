@@ -10,7 +10,9 @@ import pytest
 
 from zhaoshang_ner.config import load_config
 from zhaoshang_ner.documents import Document, read_documents
-from zhaoshang_ner.training import fit
+import torch
+
+from zhaoshang_ner.training import build_model, fit, save_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -109,3 +111,17 @@ def test_pretraining_refuses_a_corpus_that_overlaps_evaluation_articles(tmp_path
     article = next((SHARED / "articles" / "seed").glob("*.txt")).read_text(encoding="utf-8")
     done = run_pretrain(tmp_path, CORPUS + ["前言" + article[100:160]])
     assert done.returncode != 0 and "overlaps evaluation articles" in done.stderr
+
+
+def test_build_model_keeps_classifier_rows_of_shared_tags(tmp_path):
+    """An auxiliary-stage model hands its classifier rows for shared tags to the next stage."""
+    aux = fit(tiny_cfg(epochs=1), docs(), labels=["HOST_REGION", "AMOUNT"])
+    source = aux.model
+    save_model(source, aux.tokenizer, tmp_path / "aux")
+    target = build_model(str(tmp_path / "aux"), aux.tokenizer, ["HOST_REGION", "PERSON"])
+    for tag in ("O", "B-HOST_REGION", "I-HOST_REGION"):
+        old, new = source.config.label2id[tag], target.config.label2id[tag]
+        assert torch.equal(target.classifier.weight[new], source.classifier.weight[old])
+        assert torch.equal(target.classifier.bias[new], source.classifier.bias[old])
+    new = target.config.label2id["B-PERSON"]
+    assert not any(torch.equal(target.classifier.weight[new], row) for row in source.classifier.weight)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
+from safetensors import safe_open
 from tqdm.auto import tqdm
 from transformers import AutoModelForTokenClassification, get_linear_schedule_with_warmup
 
@@ -49,13 +50,29 @@ def build_model(encoder: str | dict, tokenizer, labels: Sequence[str]) -> torch.
     )
     source_labels = _classifier_labels(path)
     if source_labels:
-        source = AutoModelForTokenClassification.from_pretrained(path, dtype=torch.float32)
+        weight, bias = _classifier_tensors(path)
         with torch.no_grad():
             for tag, i in label2id.items():
                 if tag in source_labels:
-                    model.classifier.weight[i] = source.classifier.weight[source_labels[tag]]
-                    model.classifier.bias[i] = source.classifier.bias[source_labels[tag]]
+                    model.classifier.weight[i] = weight[source_labels[tag]]
+                    model.classifier.bias[i] = bias[source_labels[tag]]
+                else:  # fresh: with as many tags as the source, `from_pretrained` loaded its rows whole
+                    model.classifier.weight[i].normal_(0.0, model.config.initializer_range)
+                    model.classifier.bias[i] = 0.0
     return model
+
+
+def _classifier_tensors(path: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The source model's classifier weight and bias, read alone from its safetensors files."""
+    found: dict[str, torch.Tensor] = {}
+    for file in sorted(Path(path).glob("*.safetensors")):
+        with safe_open(file, framework="pt") as handle:
+            for key in ("classifier.weight", "classifier.bias"):
+                if key in handle.keys():
+                    found[key] = handle.get_tensor(key).float()
+    if len(found) != 2:
+        raise ValueError(f"{path}: config says token classifier, but no classifier.weight/bias in its safetensors")
+    return found["classifier.weight"], found["classifier.bias"]
 
 
 def _classifier_labels(path: str) -> dict[str, int]:
