@@ -27,9 +27,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from transformers import BertForMaskedLM
+from transformers import BertConfig, BertForMaskedLM
 
-from zhaoshang_ner.checkpoint import load_training_state, save_training_state
+from zhaoshang_ner.checkpoint import load_checkpoint_weights, load_training_state, save_training_state
 from zhaoshang_ner.config import load_config
 from zhaoshang_ner.documents import write_text_atomic
 from zhaoshang_ner.modeling import resolve_device, scratch_config
@@ -197,7 +197,8 @@ def main(argv: list[str] | None = None) -> None:
 
     checkpoint = out / "checkpoint"
     if args.resume and checkpoint.exists():
-        model = BertForMaskedLM.from_pretrained(checkpoint)
+        model = BertForMaskedLM(BertConfig.from_pretrained(checkpoint))
+        load_checkpoint_weights(checkpoint, model)
     elif cfg["init_from"]:
         model = BertForMaskedLM.from_pretrained(cfg["init_from"])
     else:

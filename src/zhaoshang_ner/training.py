@@ -16,7 +16,7 @@ from safetensors import safe_open
 from tqdm.auto import tqdm
 from transformers import AutoModelForTokenClassification, get_linear_schedule_with_warmup
 
-from zhaoshang_ner.checkpoint import load_training_state, save_training_state
+from zhaoshang_ner.checkpoint import load_checkpoint_weights, load_training_state, save_training_state
 from zhaoshang_ner.documents import Document, write_text_atomic
 from zhaoshang_ner.features import collate, training_rows
 from zhaoshang_ner.labels import LABELS, bio_tags
@@ -132,9 +132,7 @@ def fit(
     start_epoch, best = 0, -1.0
     checkpoint = Path(output_dir) / "checkpoint" if output_dir else None
     if resume and checkpoint and checkpoint.exists():
-        model.load_state_dict(
-            AutoModelForTokenClassification.from_pretrained(checkpoint, dtype=torch.float32).state_dict()
-        )
+        load_checkpoint_weights(checkpoint, model)
         progress = load_training_state(checkpoint, model, optimizer, scheduler)
         start_epoch, best, history = progress["epoch"], progress["best"], progress["history"]
         print(f"resumed after epoch {start_epoch}")
