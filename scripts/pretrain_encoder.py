@@ -150,15 +150,23 @@ def evaluate(model, heldout: torch.Tensor, tokenizer, cfg, device, autocast) -> 
     return {"heldout_loss": sum(losses) / len(losses), "heldout_accuracy": sum(accs) / len(accs)}
 
 
-def write_encoder_card(directory: Path, cfg: dict, metrics: dict, tokens_seen: int) -> None:
-    enc = cfg["encoder"]
-    init = cfg.get("init_from") or "random initialisation"
-    card = f"""# Encoder: BERT {enc['num_hidden_layers']} layers, hidden {enc['hidden_size']}
+def write_encoder_card(directory: Path, cfg: dict, config, metrics: dict, tokens_seen: int) -> None:
+    """ENCODER.md: size from the model's own config (init_from sets it), provenance, held-out MLM scores."""
+    init = cfg.get("init_from")
+    licence = "weights Apache-2.0 (randomly initialised)."
+    if init:
+        source_card = Path(init) / "ENCODER.md"
+        rows = [line for line in source_card.read_text(encoding="utf-8").splitlines()
+                if "licen" in line.lower()] if source_card.exists() else []
+        licence = (f"inherited from `{init}` (continued pretraining); its card says:\n\n"
+                   + ("\n".join(rows) if rows else "(no ENCODER.md there: check that encoder's licence)"))
+    card = f"""# Encoder: BERT {config.num_hidden_layers} layers, hidden {config.hidden_size}
 
 Pretrained by `scripts/pretrain_encoder.py` with masked-language modelling (span masking,
 {cfg['mask_probability']:.0%} of tokens, spans of 1–{cfg['max_span']} characters).
 
-- Initialisation: {init}
+- Initialisation: {init or "random initialisation"}
+- Size: {config.num_hidden_layers} layers, hidden {config.hidden_size}, {config.num_attention_heads} heads, intermediate {config.intermediate_size}
 - Vocabulary: the standard 21,128-entry Chinese BERT WordPiece vocabulary
 - Corpus: `../shared/corpus/` (Chinese news text, 38.6 M Han characters; the texts belong to their
   publishers and were used for research pretraining), checked for zero 20-character overlap with
@@ -166,8 +174,7 @@ Pretrained by `scripts/pretrain_encoder.py` with masked-language modelling (span
 - Sequence length {cfg['max_seq_length']}, batch {cfg['batch_size']}, lr {cfg['lr']}, {tokens_seen:,} tokens seen
 - Held-out MLM loss {metrics.get('heldout_loss', float('nan')):.4f}, accuracy {metrics.get('heldout_accuracy', float('nan')):.4f}
 
-Licence: weights Apache-2.0 when initialised randomly; continued pretraining inherits the licence of
-`init_from`.
+Licence: {licence}
 """
     write_text_atomic(directory / "ENCODER.md", card)
 
@@ -285,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     encoder_dir = out / "encoder"
     model.save_pretrained(encoder_dir, max_shard_size="15MB")
     tokenizer.save_pretrained(encoder_dir)
-    write_encoder_card(encoder_dir, cfg, final, progress["tokens"])
+    write_encoder_card(encoder_dir, cfg, model.config, final, progress["tokens"])
     print(json.dumps({"final": final, "steps": progress["step"], "tokens": progress["tokens"],
                       "tokens_per_s": progress["tokens"] / max(progress["elapsed"], 1e-9)}))
 

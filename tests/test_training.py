@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,24 @@ def test_pretraining_smoke_run_and_resume(tmp_path):
     assert metrics[-1]["heldout_loss"] < metrics[0]["heldout_loss"]
     resumed = run_pretrain(tmp_path, CORPUS, ["--resume"])
     assert resumed.returncode == 0 and "resumed at step" in resumed.stdout
+
+
+@pytest.mark.skipif(not (SHARED / "articles").is_dir(), reason="../shared/articles is not beside the checkout")
+def test_continued_pretraining_keeps_the_source_size_and_licence(tmp_path):
+    from transformers import BertConfig, BertModel
+
+    source = tmp_path / "source"
+    BertModel(BertConfig(vocab_size=21128, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=128)).save_pretrained(source)
+    shutil.copy(ROOT / "models" / "zh-news-encoder-small" / "vocab.txt", source / "vocab.txt")
+    (source / "ENCODER.md").write_text("| licence | Example-1.0 |\n", encoding="utf-8")
+    done = run_pretrain(tmp_path, CORPUS, ["--set", f"init_from={source}"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    encoder = tmp_path / "enc" / "encoder"
+    config = json.loads((encoder / "config.json").read_text())
+    assert (config["hidden_size"], config["num_hidden_layers"]) == (32, 1)
+    card = (encoder / "ENCODER.md").read_text(encoding="utf-8")
+    assert "1 layers, hidden 32" in card and "Example-1.0" in card and str(source) in card
 
 
 @pytest.mark.skipif(not (SHARED / "articles").is_dir(), reason="../shared/articles is not beside the checkout")
