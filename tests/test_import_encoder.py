@@ -153,7 +153,10 @@ def test_imported_directory_is_a_standard_bert(exported, tmp_path, vocab_file, m
     assert tokenizer.convert_ids_to_tokens(ids)[:11] == [*"临沂市招商引资签约", "130", "亿"]
 
     saved = BertModel.from_pretrained(output, add_pooling_layer=False)
-    assert all(torch.equal(saved.state_dict()[key], value) for key, value in model.state_dict().items())
+    expected = {key: value.clone() for key, value in model.state_dict().items()}
+    types = expected["embeddings.token_type_embeddings.weight"]
+    types[0] = types[import_encoder.TKITSEG_TOKEN_TYPE]  # the type tkitSeg feeds, moved to row 0
+    assert all(torch.equal(saved.state_dict()[key], value) for key, value in expected.items())
 
 
 def test_vocabulary_mismatch_aborts(exported, tmp_path, vocab_file, monkeypatch):
@@ -176,7 +179,12 @@ def test_real_tkitseg_graph(tmp_path):
     wheel = ROOT / ".cache" / "wheels" / source.wheel
     import_encoder.verify_sha256(wheel, source.sha256)
     files = import_encoder.extract(wheel, source.members, tmp_path)
-    model = bert_from_onnx(files["tkitSeg/model_troch_export.onnx"])
+    model, _ = import_encoder.convert_tkitseg(files)
     assert (model.config.num_hidden_layers, model.config.hidden_size, model.config.num_attention_heads) == (2, 128, 2)
     assert model.config.type_vocab_size == 100
+    types = model.embeddings.token_type_embeddings.weight
+    assert torch.equal(types[0], types[import_encoder.TKITSEG_TOKEN_TYPE])
     assert "max |difference|" in import_encoder.verify_tkitseg(model, files)
+    raw = bert_from_onnx(files["tkitSeg/model_troch_export.onnx"])  # type 0 as exported: not what tkitSeg runs
+    with pytest.raises(ValueError, match="differs from the ONNX graph"):
+        import_encoder.verify_tkitseg(raw, files)

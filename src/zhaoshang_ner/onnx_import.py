@@ -173,11 +173,13 @@ def bert_from_onnx(onnx_path: str | Path) -> BertModel:
     return model.eval()
 
 
-def max_abs_difference(model: BertModel, onnx_path: str | Path, input_ids: torch.Tensor) -> float:
+def max_abs_difference(model: BertModel, onnx_path: str | Path, input_ids: torch.Tensor,
+                       onnx_token_type: int = 0) -> float:
     """Largest |difference| between `model`'s last hidden state and the ONNX encoder output.
 
     The ONNX encoder output is usually an intermediate tensor (task heads follow it), so the graph is
-    cut down to the part that computes it. Token types are 0 and the attention mask is all ones on both sides.
+    cut down to the part that computes it. The attention mask is all ones; `model` gets token type 0
+    and the graph `onnx_token_type` (for a conversion that moved the graph's type into row 0).
     """
     onnx_model = onnx.load(str(onnx_path))
     graph = onnx_model.graph
@@ -199,6 +201,8 @@ def max_abs_difference(model: BertModel, onnx_path: str | Path, input_ids: torch
         if graph_input.name not in values:
             raise ValueError(f"{onnx_path}: unexpected graph input {graph_input.name!r}")
         feeds[graph_input.name] = values[graph_input.name].numpy().astype(np.int64)
+    if "token_type_ids" in feeds:
+        feeds["token_type_ids"] = np.full_like(feeds["token_type_ids"], onnx_token_type)
     (expected,) = session.run([hidden], feeds)
     model.eval()
     with torch.no_grad():
