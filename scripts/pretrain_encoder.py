@@ -34,6 +34,7 @@ from zhaoshang_ner.config import load_config
 from zhaoshang_ner.documents import write_text_atomic
 from zhaoshang_ner.modeling import resolve_device, scratch_config
 from zhaoshang_ner.tokenization import load_tokenizer
+from zhaoshang_ner.training import save_model
 
 SHINGLE = 20
 
@@ -290,8 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     final = evaluate(model, heldout, tokenizer, cfg, device, autocast)
     save_training_state(checkpoint, model, optimizer, scheduler, progress)
     encoder_dir = out / "encoder"
-    model.save_pretrained(encoder_dir, max_shard_size="15MB")
-    tokenizer.save_pretrained(encoder_dir)
+    save_model(model, tokenizer, encoder_dir)  # with vocab.txt, which BERT tools expect
     write_encoder_card(encoder_dir, cfg, model.config, final, progress["tokens"])
     print(json.dumps({"final": final, "steps": progress["step"], "tokens": progress["tokens"],
                       "tokens_per_s": progress["tokens"] / max(progress["elapsed"], 1e-9)}))

@@ -101,6 +101,7 @@ def test_pretraining_smoke_run_and_resume(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     encoder = tmp_path / "enc" / "encoder"
     assert (encoder / "ENCODER.md").exists() and list(encoder.glob("*.safetensors"))
+    assert (encoder / "vocab.txt").read_text(encoding="utf-8").split("\n")[:2] == ["[PAD]", "[unused1]"]
     metrics = [json.loads(l) for l in (tmp_path / "enc" / "metrics.jsonl").read_text().splitlines()]
     assert metrics[-1]["heldout_loss"] < metrics[0]["heldout_loss"]
     resumed = run_pretrain(tmp_path, CORPUS, ["--resume"])
