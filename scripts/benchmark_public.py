@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from zhaoshang_ner.config import load_config
+from zhaoshang_ner.config import command_line, load_config
 from zhaoshang_ner.evaluation import predict_documents
 from zhaoshang_ner.metrics import entity_scores
 from zhaoshang_ner.predictor import Predictor
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {"encoder": args.name or encoder, "dataset": cfg["dataset"], "split": cfg["eval_split"],
               "micro_f1": round(100 * scores["micro"]["f1"], 2), "scores": scores,
               "train_sentences": len(train), "epochs": cfg["epochs"],
-              "command": "python scripts/benchmark_public.py " + " ".join(argv if argv is not None else sys.argv[1:])}
+              "command": command_line("scripts/benchmark_public.py", argv)}
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     with open(args.output, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")

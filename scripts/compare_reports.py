@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from zhaoshang_ner.config import command_line
 from zhaoshang_ner.documents import write_text_atomic
 from zhaoshang_ner.labels import LABELS
 from zhaoshang_ner.reports import comparison_markdown
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
              f"Document-grouped folds: {', '.join(map(str, sorted(folds)))}; same folds for every column "
              "(GroupKFold over document ids). Commands:", ""]
     lines += [f"- {r['name']}: `{r['command']}`" for r in results]
+    lines += ["", f"This table: `{command_line('scripts/compare_reports.py', argv)}`"]
     body = "\n".join(lines) + "\n\n" + comparison_markdown(results, LABELS)
     body += "".join(f"\n{note}\n" for note in args.note)
     write_text_atomic(args.output, body)

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
-from zhaoshang_ner.config import load_config
+from zhaoshang_ner.config import command_line, load_config
 from zhaoshang_ner.crossval import cross_validate
 from zhaoshang_ner.documents import read_documents, write_text_atomic
 from zhaoshang_ner.evaluation import predict_documents
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     documents = read_documents(cfg["train_file"])
     tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]))
     result = cross_validate(documents, tag, args.folds, cfg["labels"])
-    command = "python scripts/cross_validate.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = command_line("scripts/cross_validate.py", argv)
     result.update({"name": name, "command": command, "config": None if args.baseline else cfg,
                    "folds_k": args.folds or len(documents)})
     output = Path(args.output or f"reports/cv-{name}.json")

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
+from zhaoshang_ner.config import command_line
 from zhaoshang_ner.documents import JsonlError, Span, read_documents, write_text_atomic
 from zhaoshang_ner.labels import LABELS
 from zhaoshang_ner.metrics import classify_errors, entity_scores
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scores = entity_scores(documents, predicted)
     errors = classify_errors(documents, predicted)
-    command = "python scripts/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = command_line("scripts/evaluate.py", argv)
     title = f"Evaluation of {'the baseline' if args.baseline else args.model} on {args.data}"
     texts = {doc.id: doc.text for doc in documents}
     output = Path(args.output)

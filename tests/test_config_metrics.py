@@ -1,8 +1,10 @@
 """Config overrides, seqeval scoring from spans, error classification, grouped folds."""
 
+import shlex
+
 import pytest
 
-from zhaoshang_ner.config import apply_overrides, load_config
+from zhaoshang_ner.config import apply_overrides, command_line, load_config
 from zhaoshang_ner.crossval import cross_validate, document_folds
 from zhaoshang_ner.documents import Document, Span
 from zhaoshang_ner.metrics import classify_errors, entity_scores
@@ -58,3 +60,9 @@ def test_cross_validate_pools_counts():
     assert result["pooled"]["micro"]["f1"] == 1.0
     assert result["pooled_counts"]["AMOUNT"] == {"tp": 2, "predicted": 2, "gold": 2}
     assert result["summary"]["micro"]["folds"] == 2
+
+
+def test_recorded_command_reruns_with_the_same_arguments():
+    argv = ["--set", "encoder={num_hidden_layers: 4, hidden_size: 256}", "--name", "it's"]
+    command = command_line("scripts/benchmark_public.py", argv)
+    assert shlex.split(command) == ["python", "scripts/benchmark_public.py", *argv]

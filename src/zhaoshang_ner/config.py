@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,8 @@ def resolve_path(value: str | None, relative_to: Path) -> str | None:
         return None
     candidate = Path(value)
     return str(candidate if candidate.is_absolute() else (relative_to / candidate))
+
+
+def command_line(script: str, argv: list[str] | None) -> str:
+    """The command that produced a report, quoted so that it can be pasted into a shell and rerun."""
+    return shlex.join(["python", script, *(argv if argv is not None else sys.argv[1:])])
