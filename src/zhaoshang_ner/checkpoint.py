@@ -22,13 +22,24 @@ STATE = "training_state"
 STATE_JSON = "training_state.json"
 
 
+_FILE_HEADER_BYTES = 16  # safetensors: 8-byte header length, header padded to a multiple of 8
+
+
+def _stored_bytes(name: str, tensor: torch.Tensor) -> int:
+    """Bytes a tensor takes in a safetensors file: its data plus an upper bound on its header entry
+    (`"name":{"dtype":"F32","shape":[...],"data_offsets":[a,b]},` is about 70 bytes beyond the name)."""
+    return tensor.numel() * tensor.element_size() + len(name.encode()) + 128
+
+
 def save_sharded(tensors: dict[str, torch.Tensor], directory: Path, stem: str,
                  max_bytes: int = MAX_SHARD_BYTES) -> None:
     """Write `tensors` as `<stem>-NNNNN.safetensors` files of at most `max_bytes` each, plus `<stem>.index.json`.
 
-    Tensors sharing storage (tied embeddings) are stored once and recorded as aliases.
+    The limit covers each file's header too (counted generously per tensor). Tensors sharing storage
+    (tied embeddings) are stored once and recorded as aliases.
     """
     directory = Path(directory)
+    budget = max_bytes - _FILE_HEADER_BYTES
     pieces: dict[str, torch.Tensor] = {}
     parts: dict[str, list[str]] = {}
     aliases: dict[str, str] = {}
@@ -40,8 +51,9 @@ def save_sharded(tensors: dict[str, torch.Tensor], directory: Path, stem: str,
             aliases[key] = seen[identity]
             continue
         seen[identity] = key
-        if tensor.dim() and tensor.numel() * tensor.element_size() > max_bytes:
-            rows = max(1, max_bytes // (tensor[0].numel() * tensor.element_size()))
+        if tensor.dim() and _stored_bytes(key, tensor) > budget:
+            room = budget - _stored_bytes(f"{key}#{len(tensor)}", tensor[:0])
+            rows = max(1, room // (tensor[0].numel() * tensor.element_size()))
             parts[key] = [f"{key}#{i}" for i in range(-(-len(tensor) // rows))]
             for name, chunk in zip(parts[key], torch.split(tensor, rows)):
                 pieces[name] = chunk.clone()
@@ -50,8 +62,8 @@ def save_sharded(tensors: dict[str, torch.Tensor], directory: Path, stem: str,
     shards: list[dict[str, torch.Tensor]] = [{}]
     size = 0
     for name, piece in pieces.items():
-        nbytes = piece.numel() * piece.element_size()
-        if shards[-1] and size + nbytes > max_bytes:
+        nbytes = _stored_bytes(name, piece)
+        if shards[-1] and size + nbytes > budget:
             shards.append({})
             size = 0
         shards[-1][name] = piece
