@@ -22,7 +22,7 @@ from pathlib import Path
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line, load_config
 from zhaoshang_ner.crossval import cross_validate
-from zhaoshang_ner.documents import read_documents, write_text_atomic
+from zhaoshang_ner.documents import read_gold, write_text_atomic
 from zhaoshang_ner.evaluation import predict_documents
 from zhaoshang_ner.predictor import Predictor
 from zhaoshang_ner.reports import cv_markdown
@@ -63,12 +63,12 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = load_config(args.config, args.overrides)
     name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
-    documents = read_documents(cfg["train_file"])
+    documents = read_gold(cfg["train_file"], cfg["articles"])
     tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]))
     result = cross_validate(documents, tag, args.folds, cfg["labels"])
     command = command_line("scripts/cross_validate.py", argv)
     result.update({"name": name, "command": command, "config": None if args.baseline else cfg,
-                   "folds_k": args.folds or len(documents)})
+                   "folds_k": args.folds or len({d.fold_group for d in documents})})
     output = Path(args.output or f"reports/cv-{name}.json")
     write_text_atomic(output, json.dumps(result, indent=1, ensure_ascii=False))
     write_text_atomic(output.with_suffix(".md"), cv_markdown(result, cfg["labels"]))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line
-from zhaoshang_ner.documents import JsonlError, Span, read_documents, write_text_atomic
+from zhaoshang_ner.documents import JsonlError, Span, read_gold, write_text_atomic
 from zhaoshang_ner.labels import LABELS
 from zhaoshang_ner.metrics import classify_errors, entity_scores
 from zhaoshang_ner.reports import ERROR_KINDS, evaluation_markdown
@@ -31,13 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="model directory saved by scripts/train.py")
     source.add_argument("--baseline", action="store_true", help="score the non-neural baseline")
-    parser.add_argument("--data", required=True, help="gold JSONL to score against")
+    parser.add_argument("--data", required=True, nargs="+", help="annotation JSONL file(s) to score against")
+    parser.add_argument("--articles", default=None, help="folder of the annotations' sources (default ../shared/articles)")
     parser.add_argument("--output", default="reports/eval", help="report path without suffix (.md and .json)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--worst", type=int, default=30)
     args = parser.parse_args(argv)
     try:
-        documents = read_documents(args.data)
+        documents = read_gold(args.data, args.articles)
     except (OSError, JsonlError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = entity_scores(documents, predicted)
     errors = classify_errors(documents, predicted)
     command = command_line("scripts/evaluate.py", argv)
-    title = f"Evaluation of {'the baseline' if args.baseline else args.model} on {args.data}"
+    title = f"Evaluation of {'the baseline' if args.baseline else args.model} on {', '.join(args.data)}"
     texts = {doc.id: doc.text for doc in documents}
     output = Path(args.output)
     write_text_atomic(output.with_suffix(".md"),

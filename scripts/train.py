@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from zhaoshang_ner.config import load_config
-from zhaoshang_ner.documents import JsonlError, read_documents, write_text_atomic
+from zhaoshang_ner.documents import JsonlError, read_gold, write_text_atomic
 from zhaoshang_ner.evaluation import scorer
 from zhaoshang_ner.training import aux_stage, fit
 
@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         cfg = load_config(args.config, args.overrides)
-        documents = read_documents(cfg["train_file"])
-        eval_docs = read_documents(cfg["eval_file"]) if cfg.get("eval_file") else None
+        documents = read_gold(cfg["train_file"], cfg["articles"])
+        eval_docs = read_gold(cfg["eval_file"], cfg["articles"]) if cfg.get("eval_file") else None
     except (OSError, KeyError, ValueError, JsonlError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

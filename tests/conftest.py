@@ -1,16 +1,21 @@
 """Shared fixtures: a tiny model trained for one epoch, so prediction tests run in seconds on CPU."""
 
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
 from zhaoshang_ner.config import load_config
-from zhaoshang_ner.documents import Document, read_documents
+from zhaoshang_ner.documents import Document, read_gold
 from zhaoshang_ner.training import fit
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_VOCAB = ROOT.parent / "shared" / "vocab" / "bert-chinese-vocab.txt"
+SHARED_ARTICLES = ROOT.parent / "shared" / "articles"
+GOLD = ROOT / "annotations" / "gold.jsonl"
+# Stand-off annotations read their texts from here, whatever directory pytest runs in.
+os.environ.setdefault("ZHAOSHANG_ARTICLES", str(SHARED_ARTICLES))
 
 # Tiny models gain nothing from intra-op threads, and on a busy CI machine the threads' spin-waiting
 # makes a training step 20x slower than on one thread.
@@ -27,7 +32,7 @@ def tiny_config(**overrides) -> dict:
 
 @pytest.fixture(scope="session")
 def gold_documents() -> list[Document]:
-    return read_documents(ROOT / "annotations" / "gold.jsonl")
+    return read_gold(GOLD)
 
 
 @pytest.fixture(scope="session")

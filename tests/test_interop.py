@@ -23,7 +23,8 @@ def test_round_trip_is_byte_identical(tmp_path, fmt, name):
 def test_doccano_record_shape():
     doc = read_documents(GOLD)[0]
     record = to_doccano(doc)
-    assert set(record) == {"id", "text", "label", "meta"} and record["meta"] == {"source": doc.source}
+    assert set(record) == {"id", "text", "label", "meta"}
+    assert record["meta"] == {"source": doc.source, "sha256": doc.sha256, "status": doc.status, "annotator": doc.annotator}
     start, end, label = record["label"][0]
     assert doc.text[start:end] and label in {s.label for s in doc.entities}
 
@@ -31,7 +32,8 @@ def test_doccano_record_shape():
 def test_labelstudio_task_shape():
     doc = read_documents(GOLD)[0]
     task = to_labelstudio(doc)
-    assert task["data"] == {"id": doc.id, "text": doc.text, "source": doc.source}
+    assert task["data"] == {"id": doc.id, "text": doc.text, "source": doc.source, "sha256": doc.sha256,
+                            "status": doc.status, "annotator": doc.annotator}
     result = task["annotations"][0]["result"][0]
     assert {k: result[k] for k in ("from_name", "to_name", "type")} == {"from_name": "label", "to_name": "text", "type": "labels"}
     value = result["value"]
@@ -57,3 +59,13 @@ def test_bad_labelstudio_task_names_the_task(tmp_path):
     path.write_text("{")
     with pytest.raises(ValueError, match="t.json: invalid JSON"):
         read_any(path, "labelstudio")
+
+
+def test_a_tool_file_whose_text_changed_is_refused_as_gold(tmp_path):
+    exported = tmp_path / "gold.doccano.jsonl"
+    doc = read_documents(GOLD)[0]
+    doc.text = doc.text.replace("临沂", "淮安", 1)
+    write_any(exported, [doc], "doccano")
+    with pytest.raises(ValueError, match=f"{doc.id}: its text differs from {doc.source}"):
+        write_any(tmp_path / "back.jsonl", read_any(exported, "doccano"), "gold")
+    assert not (tmp_path / "back.jsonl").exists()

@@ -14,11 +14,12 @@ Tagger = Callable[[Sequence[Document], Sequence[Document]], list[list[Span]]]
 
 
 def document_folds(documents: Sequence[Document], n_folds: int | None) -> list[tuple[list[int], list[int]]]:
-    """`GroupKFold` over document ids; `None` means leave-one-document-out."""
-    k = len(documents) if not n_folds else min(n_folds, len(documents))
+    """`GroupKFold` over document groups (paragraphs of one corpus document stay together); `None` means
+    leave-one-group-out."""
+    groups = [doc.fold_group for doc in documents]
+    k = len(set(groups)) if not n_folds else min(n_folds, len(set(groups)))
     if k < 2:
-        raise ValueError("cross-validation needs at least 2 documents")
-    groups = [doc.id for doc in documents]
+        raise ValueError("cross-validation needs at least 2 document groups")
     splitter = GroupKFold(n_splits=k)
     return [(list(train), list(test)) for train, test in splitter.split(documents, groups=groups)]
 

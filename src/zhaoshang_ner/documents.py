@@ -7,7 +7,9 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
+
+from zhaoshang_ner.sources import ArticleStore
 
 
 @dataclass(frozen=True, order=True)
@@ -20,29 +22,64 @@ class Span:
     text: str = ""
 
 
+STATUSES = ("draft", "annotated", "reviewed")
+TRAINABLE = ("annotated", "reviewed")  # a draft is a model's guess: never trained or scored on
+_KNOWN_FIELDS = ("id", "source", "sha256", "text", "entities", "status", "annotator", "group")
+
+
 @dataclass
 class Document:
+    """A text with its spans. Annotation files hold only `source` + `sha256` (stand-off); the text is
+    read from the source by `read_documents`. `group` keeps documents that share text in one fold
+    (paragraphs of one corpus document); `meta` carries the fields a reader does not know."""
+
     id: str
     text: str
     entities: list[Span] = field(default_factory=list)
     source: str | None = None
+    sha256: str | None = None
+    status: str = "annotated"
+    annotator: str | None = None
+    group: str | None = None
+    meta: dict = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    @property
+    def fold_group(self) -> str:
+        return self.group or self.id
+
+    def to_json(self, with_text: bool = False) -> dict:
+        """The stand-off record (no text); `with_text` gives a self-contained working copy instead."""
         record: dict = {"id": self.id}
-        if self.source is not None:
-            record["source"] = self.source
-        record["text"] = self.text
+        for key in ("source", "sha256"):
+            if getattr(self, key) is not None:
+                record[key] = getattr(self, key)
+        if with_text or self.source is None:
+            record["text"] = self.text
+        record["status"] = self.status
+        for key in ("annotator", "group"):
+            if getattr(self, key) is not None:
+                record[key] = getattr(self, key)
+        record.update(self.meta)
         record["entities"] = [asdict(span) for span in sorted(self.entities)]
         return record
 
     @classmethod
-    def from_json(cls, record: dict) -> "Document":
-        """Build a document from a parsed JSONL record; raises `ValueError` naming the bad field."""
-        for key, kind in (("id", str), ("text", str), ("entities", list)):
-            if key not in record:
-                raise ValueError(f"missing field {key!r}")
-            if not isinstance(record[key], kind):
-                raise ValueError(f"field {key!r} must be {kind.__name__}")
+    def from_json(cls, record: dict, store: ArticleStore | None = None) -> "Document":
+        """Build a document from a parsed record: its own `text`, or the text of `source` checked against
+        `sha256` (read through `store`); raises `ValueError` naming the bad field or source."""
+        if not isinstance(record.get("id"), str):
+            raise ValueError("missing field 'id' or not a string")
+        if not isinstance(record.get("entities"), list):
+            raise ValueError("missing field 'entities' or not a list")
+        status = record.get("status", "annotated")
+        if status not in STATUSES:
+            raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        if isinstance(record.get("text"), str):
+            text = record["text"]
+        elif isinstance(record.get("source"), str) and isinstance(record.get("sha256"), str):
+            text = (store or ArticleStore()).text(record["source"], record["sha256"])
+        else:
+            raise ValueError("needs `source` and `sha256` (stand-off) or a string `text`")
         spans = []
         for k, ent in enumerate(record["entities"]):
             if not isinstance(ent, dict):
@@ -51,7 +88,9 @@ class Document:
                 if not isinstance(ent.get(key), kind) or isinstance(ent.get(key), bool):
                     raise ValueError(f"entity #{k}: field {key!r} missing or not {kind.__name__}")
             spans.append(Span(ent["start"], ent["end"], ent["label"], ent.get("text", "")))
-        return cls(record["id"], record["text"], spans, record.get("source"))
+        meta = {k: v for k, v in record.items() if k not in _KNOWN_FIELDS}
+        return cls(record["id"], text, spans, record.get("source"), record.get("sha256"), status,
+                   record.get("annotator"), record.get("group"), meta)
 
 
 class JsonlError(ValueError):
@@ -93,15 +132,31 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
         yield number, record
 
 
-def read_documents(path: str | Path) -> list[Document]:
-    """Read a JSONL file of documents; any malformed line raises `JsonlError`."""
+def read_documents(path: str | Path, articles: str | Path | ArticleStore | None = None,
+                   statuses: Iterable[str] | None = None) -> list[Document]:
+    """Read a JSONL file of documents, stand-off (texts read from `articles`, default `../shared/articles`)
+    or self-contained; keep only `statuses` when given. A malformed line, a missing source or a hash
+    that differs raises `JsonlError` naming the line and the document."""
+    store = ArticleStore.of(articles)
+    wanted = set(statuses) if statuses is not None else None
     documents = []
     for number, record in iter_jsonl(path):
         try:
-            documents.append(Document.from_json(record))
+            doc = Document.from_json(record, store)
         except ValueError as exc:
-            raise JsonlError(path, number, str(exc)) from None
+            name = f" ({record['id']})" if isinstance(record.get("id"), str) else ""
+            raise JsonlError(path, number, f"{exc}{name}") from None
+        if wanted is None or doc.status in wanted:
+            documents.append(doc)
     return documents
+
+
+def read_gold(paths: str | Path | Sequence[str | Path], articles: str | Path | ArticleStore | None = None,
+              statuses: Iterable[str] = TRAINABLE) -> list[Document]:
+    """Annotated documents of one or several files, for training and scoring (drafts left out)."""
+    store = ArticleStore.of(articles)
+    files = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return [doc for path in files for doc in read_documents(path, store, statuses)]
 
 
 def write_text_atomic(path: str | Path, content: str) -> None:
@@ -121,6 +176,7 @@ def write_text_atomic(path: str | Path, content: str) -> None:
         raise
 
 
-def write_documents(path: str | Path, documents: Iterable[Document]) -> None:
-    lines = [json.dumps(doc.to_json(), ensure_ascii=False) + "\n" for doc in documents]
+def write_documents(path: str | Path, documents: Iterable[Document], with_text: bool = False) -> None:
+    """Stand-off records (documents without a source keep their text); `with_text` for working copies."""
+    lines = [json.dumps(doc.to_json(with_text), ensure_ascii=False) + "\n" for doc in documents]
     write_text_atomic(path, "".join(lines))

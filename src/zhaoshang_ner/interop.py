@@ -1,8 +1,10 @@
-"""Convert gold JSONL to and from the formats of two annotation tools, doccano and Label Studio.
+"""Convert stand-off gold JSONL to and from the formats of two annotation tools, doccano and Label Studio.
 
-Both formats carry offsets only; span texts are recomputed from the document text on import, so a
-round trip gold → tool → gold is lossless (the `source` field travels in doccano's `meta` and in
-Label Studio's `data`).
+Tool files are working copies: they carry the text, read from the source (never commit them). Spans
+are offsets; span texts are recomputed from the text on import, and a document going back to gold
+must still have its source's text exactly, so offsets stay true. The stand-off fields (`source`,
+`sha256`, `status`, `annotator`, `group`) travel in doccano's `meta` and in Label Studio's `data`,
+so gold → tool → gold is byte-identical.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from zhaoshang_ner.documents import (
     write_documents,
     write_text_atomic,
 )
+from zhaoshang_ner.sources import ArticleStore
 
 FORMATS = ("gold", "doccano", "labelstudio")
 
@@ -33,11 +36,22 @@ def make_span(text: str, start: object, end: object, label: object) -> Span:
     return Span(start, end, label, text[start:end])
 
 
+def standoff_fields(doc: Document) -> dict:
+    """The record's fields besides id, text and entities (source, sha256, status, annotator, …)."""
+    return {k: v for k, v in doc.to_json().items() if k not in ("id", "text", "entities")}
+
+
+def from_fields(doc_id: str, text: str, spans: list[Span], fields: dict) -> Document:
+    """A document from a tool's text and spans and the stand-off fields it carried."""
+    record = {**fields, "id": doc_id, "text": text, "entities": []}
+    doc = Document.from_json(record)
+    doc.entities = spans
+    return doc
+
+
 def to_doccano(doc: Document) -> dict:
-    record = {"id": doc.id, "text": doc.text, "label": [[s.start, s.end, s.label] for s in sorted(doc.entities)]}
-    if doc.source is not None:
-        record["meta"] = {"source": doc.source}
-    return record
+    return {"id": doc.id, "text": doc.text, "label": [[s.start, s.end, s.label] for s in sorted(doc.entities)],
+            "meta": standoff_fields(doc)}
 
 
 def from_doccano(record: dict) -> Document:
@@ -50,7 +64,7 @@ def from_doccano(record: dict) -> Document:
             raise ValueError(f"label item {item!r} is not [start, end, label]")
         spans.append(make_span(text, *item))
     meta = record.get("meta")
-    return Document(doc_id, text, spans, meta.get("source") if isinstance(meta, dict) else None)
+    return from_fields(doc_id, text, spans, meta if isinstance(meta, dict) else {})
 
 
 def to_labelstudio(doc: Document) -> dict:
@@ -64,7 +78,7 @@ def to_labelstudio(doc: Document) -> dict:
         }
         for k, s in enumerate(sorted(doc.entities))
     ]
-    return {"data": {"id": doc.id, "text": doc.text, "source": doc.source}, "annotations": [{"result": results}]}
+    return {"data": {"id": doc.id, "text": doc.text, **standoff_fields(doc)}, "annotations": [{"result": results}]}
 
 
 def from_labelstudio(task: dict) -> Document:
@@ -82,7 +96,7 @@ def from_labelstudio(task: dict) -> Document:
         if not isinstance(labels, list) or len(labels) != 1:
             raise ValueError(f"result {result.get('id')!r}: expected exactly one label, got {labels!r}")
         spans.append(make_span(data["text"], value.get("start"), value.get("end"), labels[0]))
-    return Document(data["id"], data["text"], spans, data.get("source"))
+    return from_fields(data["id"], data["text"], spans, {k: v for k, v in data.items() if k not in ("id", "text")})
 
 
 def read_doccano(path: str | Path) -> list[Document]:
@@ -122,13 +136,28 @@ def guess_format(path: str | Path) -> str:
     return "gold"
 
 
-def read_any(path: str | Path, fmt: str) -> list[Document]:
-    readers = {"gold": read_documents, "doccano": read_doccano, "labelstudio": read_labelstudio}
-    return readers[fmt](path)
-
-
-def write_any(path: str | Path, documents: Sequence[Document], fmt: str) -> None:
+def read_any(path: str | Path, fmt: str, articles: str | Path | ArticleStore | None = None) -> list[Document]:
+    """Documents of a file in `fmt`; gold files read their texts from `articles`."""
     if fmt == "gold":
+        return read_documents(path, articles)
+    return {"doccano": read_doccano, "labelstudio": read_labelstudio}[fmt](path)
+
+
+def check_sources(documents: Sequence[Document], articles: str | Path | ArticleStore | None = None) -> None:
+    """Refuse documents whose text is no longer their source's text (their offsets would point elsewhere)."""
+    store = ArticleStore.of(articles)
+    for doc in documents:
+        if doc.source is None or doc.sha256 is None:
+            raise ValueError(f"{doc.id}: no source/sha256, so it cannot be written as a stand-off annotation")
+        if store.text(doc.source, doc.sha256) != doc.text:
+            raise ValueError(f"{doc.id}: its text differs from {doc.source}; offsets would not match the source")
+
+
+def write_any(path: str | Path, documents: Sequence[Document], fmt: str,
+              articles: str | Path | ArticleStore | None = None) -> None:
+    """Write gold (stand-off, checked against the sources) or a tool's working file (with texts)."""
+    if fmt == "gold":
+        check_sources(documents, articles)
         write_documents(path, documents)
     elif fmt == "doccano":
         write_text_atomic(path, "".join(json.dumps(to_doccano(d), ensure_ascii=False) + "\n" for d in documents))

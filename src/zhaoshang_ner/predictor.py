@@ -64,6 +64,11 @@ class Entity:
     score: float
     values: dict = field(default_factory=dict, compare=False)
 
+    @property
+    def span(self) -> Span:
+        """The plain span, for scoring and for annotation drafts."""
+        return Span(self.start, self.end, self.label, self.text)
+
     def to_json(self) -> dict:
         record = asdict(self)
         record.update(record.pop("values"))
@@ -165,4 +170,4 @@ class Predictor:
 
 def spans_of(entities: Iterable[Entity]) -> list[Span]:
     """Plain spans, for scoring predictions against gold."""
-    return [Span(e.start, e.end, e.label, e.text) for e in entities]
+    return [entity.span for entity in entities]

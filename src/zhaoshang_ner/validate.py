@@ -1,7 +1,10 @@
-"""Check annotation JSONL files against the annotation contract, reporting every problem with its location.
+"""Check stand-off annotation files against the annotation contract, reporting every problem with its location.
 
 Unlike `read_documents`, which stops at the first bad line, the validator keeps going so one run
-lists everything an annotator has to fix.
+lists everything an annotator has to fix: record fields, the source (present, and the bytes that
+were annotated, by SHA-256), offsets and span texts against the source's text, labels, span edges
+and overlaps. A committed annotation file never carries the article text (it belongs to its
+publisher), so a `text` field is a problem too.
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from zhaoshang_ner.documents import parse_jsonl
+from zhaoshang_ner.documents import STATUSES, parse_jsonl
 from zhaoshang_ner.labels import LABELS
+from zhaoshang_ner.sources import PARAGRAPHS, ArticleStore, SourceError
 
 BRACKET_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】"}
 CLOSING_TO_OPENING = {close: open_ for open_, close in BRACKET_PAIRS.items()}
 ENTITY_FIELDS = (("start", int), ("end", int), ("label", str), ("text", str))
-DOCUMENT_FIELDS = (("id", str), ("text", str), ("entities", list))
+DOCUMENT_FIELDS = (("id", str), ("source", str), ("sha256", str), ("status", str), ("annotator", str),
+                   ("entities", list))
 
 
 @dataclass(frozen=True)
@@ -60,27 +65,6 @@ def edge_reason(span_text: str) -> str | None:
         if is_blank_or_punct(char):
             return f"span {side} with whitespace or punctuation {char!r}"
     return None
-
-
-def find_articles(articles_dir: str | Path) -> dict[str, Path]:
-    """Map article id → `<articles_dir>/**/<id>.txt`."""
-    return {path.stem: path for path in sorted(Path(articles_dir).rglob("*.txt"))}
-
-
-def article_problem(doc_id: str, text: str, articles: dict[str, Path]) -> str | None:
-    """Why the document's text is not the article's text byte for byte, or `None`."""
-    path = articles.get(doc_id)
-    if path is None:
-        return "no article file <articles>/**/" + doc_id + ".txt"
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            article = handle.read()
-    except UnicodeDecodeError as exc:
-        return f"article {path} is not UTF-8: {exc.reason} at byte {exc.start}"
-    if article == text:
-        return None
-    first = next((i for i, (a, b) in enumerate(zip(article, text)) if a != b), min(len(article), len(text)))
-    return f"text differs from article {path} at character {first} (lengths {len(text)} vs {len(article)})"
 
 
 def field_problems(record: dict, fields: tuple[tuple[str, type], ...]) -> list[str]:
@@ -127,27 +111,32 @@ def entity_problems(text: str, entities: list) -> Iterable[tuple[int, dict, str]
             yield k2, entities[k2], f"overlaps entity #{k1} [{s1},{e1})"
 
 
-def document_problems(record: dict, articles: dict[str, Path] | None) -> Iterable[tuple[int | None, dict, str]]:
+def document_problems(record: dict, store: ArticleStore) -> Iterable[tuple[int | None, dict, str]]:
     """Yield `(entity index or None, entity, reason)` for one parsed line."""
     reasons = field_problems(record, DOCUMENT_FIELDS)
+    if "text" in record:
+        reasons.append("carries the article text: annotation files are stand-off (source + sha256 only)")
+    if isinstance(record.get("status"), str) and record["status"] not in STATUSES:
+        reasons.append(f"status {record['status']!r} is not one of {', '.join(STATUSES)}")
+    if str(record.get("source", "")).startswith(PARAGRAPHS + "#") and not isinstance(record.get("group"), str):
+        reasons.append("a corpus paragraph needs `group` (its corpus document, which keeps it in one fold)")
+    text = None
+    if isinstance(record.get("source"), str) and isinstance(record.get("sha256"), str):
+        try:
+            text = store.text(record["source"], record["sha256"])
+        except SourceError as exc:
+            reasons.append(str(exc))
     for reason in reasons:
         yield None, {}, reason
-    if reasons:
-        return
-    if articles is not None:
-        reason = article_problem(record["id"], record["text"], articles)
-        if reason:
-            yield None, {}, reason
-    for k, ent, reason in entity_problems(record["text"], record["entities"]):
-        yield k, ent, reason
+    if text is not None and isinstance(record.get("entities"), list):
+        yield from entity_problems(text, record["entities"])
 
 
-def validate_file(
-    path: str | Path, articles_dir: str | Path | None = None, seen_ids: dict[str, str] | None = None
-) -> list[Problem]:
-    """All problems of one JSONL file; `seen_ids` (id → first location) carries id uniqueness across files."""
-    seen_ids = {} if seen_ids is None else seen_ids
-    articles = find_articles(articles_dir) if articles_dir is not None else None
+def validate_file(path: str | Path, articles: str | Path | ArticleStore | None = None,
+                  seen: dict[str, str] | None = None) -> list[Problem]:
+    """All problems of one JSONL file; `seen` (id or source → first location) carries uniqueness across files."""
+    seen = {} if seen is None else seen
+    store = ArticleStore.of(articles)
     problems: list[Problem] = []
     try:
         parsed = list(parse_jsonl(path))
@@ -158,19 +147,21 @@ def validate_file(
             problems.append(Problem(str(path), number, None, error))
             continue
         doc_id = record.get("id") if isinstance(record.get("id"), str) else None
-        if doc_id is not None:
-            if doc_id in seen_ids:
-                problems.append(Problem(str(path), number, doc_id, f"duplicate id, first seen at {seen_ids[doc_id]}"))
-            else:
-                seen_ids[doc_id] = f"{path}:{number}"
-        for k, ent, reason in document_problems(record, articles):
+        for key, value in (("id", doc_id), ("source", record.get("source"))):
+            if isinstance(value, str):
+                if (key, value) in seen:
+                    problems.append(Problem(str(path), number, doc_id, f"duplicate {key}, first seen at {seen[key, value]}"))
+                else:
+                    seen[key, value] = f"{path}:{number}"
+        for k, ent, reason in document_problems(record, store):
             problems.append(
                 Problem(str(path), number, doc_id, reason, k, ent.get("start"), ent.get("end"), ent.get("label"))
             )
     return problems
 
 
-def validate_files(paths: Iterable[str | Path], articles_dir: str | Path | None = None) -> list[Problem]:
-    """Validate several files together, so an id used in two files is reported."""
-    seen_ids: dict[str, str] = {}
-    return [problem for path in paths for problem in validate_file(path, articles_dir, seen_ids)]
+def validate_files(paths: Iterable[str | Path], articles: str | Path | ArticleStore | None = None) -> list[Problem]:
+    """Validate several files together, so an id or source used in two files is reported."""
+    store = ArticleStore.of(articles)
+    seen: dict = {}
+    return [problem for path in paths for problem in validate_file(path, store, seen)]
