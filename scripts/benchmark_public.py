@@ -15,12 +15,16 @@ import json
 import sys
 from pathlib import Path
 
-from zhaoshang_ner.config import command_line, load_config
+from zhaoshang_ner.config import Section, command_line, load_config
 from zhaoshang_ner.evaluation import predict_documents
 from zhaoshang_ner.metrics import entity_scores
 from zhaoshang_ner.predictor import Predictor
 from zhaoshang_ner.public_data import load_public
-from zhaoshang_ner.training import fit
+from zhaoshang_ner.training import TRAIN_SCHEMA, fit
+
+NONE = type(None)
+SCHEMA = Section({**TRAIN_SCHEMA.fields, "dataset": str, "datasets_dir": str, "train_split": str,
+                  "eval_split": str, "max_train_sentences": (int, NONE)})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,14 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default=None, help="encoder name in the report (default: its path)")
     parser.add_argument("--output", default="reports/public-benchmarks.jsonl")
     args = parser.parse_args(argv)
-    cfg = load_config(args.config, args.overrides)
+    cfg = load_config(args.config, args.overrides, SCHEMA)
     train = load_public(cfg["datasets_dir"], cfg["dataset"], cfg["train_split"],
                         max_sentences=cfg.get("max_train_sentences"), seed=cfg["seed"])
     test = load_public(cfg["datasets_dir"], cfg["dataset"], cfg["eval_split"])
     labels = sorted({span.label for doc in train for span in doc.entities})
     result = fit(cfg, train, labels=labels, desc=cfg["dataset"])
-    predictor = Predictor(result.model, result.tokenizer, next(result.model.parameters()).device,
-                          cfg["max_length"], cfg["stride"], batch_size=128)
+    predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=128)
     scores = entity_scores(test, predict_documents(predictor, test))
     encoder = cfg["encoder"] if isinstance(cfg["encoder"], str) else "random init " + json.dumps(cfg["encoder"])
     record = {"encoder": args.name or encoder, "dataset": cfg["dataset"], "split": cfg["eval_split"],

@@ -26,6 +26,7 @@ from zhaoshang_ner.documents import read_gold, write_text_atomic
 from zhaoshang_ner.evaluation import predict_documents
 from zhaoshang_ner.predictor import Predictor
 from zhaoshang_ner.reports import cv_markdown
+from zhaoshang_ner.training import TRAIN_SCHEMA
 
 
 def model_tagger(cfg: dict, output_dir: Path):
@@ -35,8 +36,7 @@ def model_tagger(cfg: dict, output_dir: Path):
 
     def tag(train_docs, test_docs):
         result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
-        predictor = Predictor(result.model, result.tokenizer, next(result.model.parameters()).device,
-                              cfg["max_length"], cfg["stride"], batch_size=32)
+        predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=32)
         return predict_documents(predictor, test_docs)
 
     return tag
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSON to store this run's pooled micro-F1 and command in, under its name (for --gate)")
     args = parser.parse_args(argv)
 
-    cfg = load_config(args.config, args.overrides)
+    cfg = load_config(args.config, args.overrides, TRAIN_SCHEMA)
     name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
     documents = read_gold(cfg["train_file"], cfg["articles"])
     tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]))

@@ -30,11 +30,10 @@ from tqdm.auto import tqdm
 from transformers import BertConfig, BertForMaskedLM
 
 from zhaoshang_ner.checkpoint import load_checkpoint_weights, load_training_state, save_training_state
-from zhaoshang_ner.config import load_config
+from zhaoshang_ner.config import Section, load_config
 from zhaoshang_ner.documents import write_text_atomic
-from zhaoshang_ner.modeling import resolve_device, scratch_config
+from zhaoshang_ner.modeling import ENCODER_SIZE, resolve_device, save_model, scratch_config
 from zhaoshang_ner.tokenization import load_tokenizer
-from zhaoshang_ner.training import save_model
 
 SHINGLE = 20
 
@@ -180,6 +179,16 @@ Licence: {licence}
     write_text_atomic(directory / "ENCODER.md", card)
 
 
+NONE = type(None)
+SCHEMA = Section({
+    "vocab": str, "corpus": str, "articles": (str, NONE), "init_from": (str, NONE), "encoder": ENCODER_SIZE,
+    "max_seq_length": int, "mask_probability": float, "max_span": int, "batch_size": int, "lr": float,
+    "warmup_ratio": float, "weight_decay": float, "epochs": int, "time_budget_minutes": (float, NONE),
+    "heldout_lines": int, "eval_every": int, "save_every_minutes": float, "seed": int, "device": str,
+    "output_dir": str,
+})
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True)
@@ -187,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resume", action="store_true", help="continue from output_dir/checkpoint")
     parser.add_argument("--workers", type=int, default=4, help="processes for the overlap check")
     args = parser.parse_args(argv)
-    cfg = load_config(args.config, args.overrides)
+    cfg = load_config(args.config, args.overrides, SCHEMA)
 
     torch.manual_seed(cfg["seed"])
     device = resolve_device(cfg["device"])

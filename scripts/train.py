@@ -21,7 +21,7 @@ import yaml
 from zhaoshang_ner.config import load_config
 from zhaoshang_ner.documents import JsonlError, read_gold, write_text_atomic
 from zhaoshang_ner.evaluation import scorer
-from zhaoshang_ner.training import aux_stage, fit
+from zhaoshang_ner.training import TRAIN_SCHEMA, aux_stage, fit
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,10 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in output_dir")
     args = parser.parse_args(argv)
     try:
-        cfg = load_config(args.config, args.overrides)
+        cfg = load_config(args.config, args.overrides, TRAIN_SCHEMA)
         documents = read_gold(cfg["train_file"], cfg["articles"])
         eval_docs = read_gold(cfg["eval_file"], cfg["articles"]) if cfg.get("eval_file") else None
-    except (OSError, KeyError, ValueError, JsonlError) as exc:
+    except (OSError, ValueError, JsonlError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     output_dir = Path(cfg["output_dir"])
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     write_text_atomic(output_dir / "config.resolved.yaml", yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False))
 
     encoder = aux_stage(cfg, output_dir, args.resume) if cfg.get("aux") else cfg["encoder"]
-    evaluate = scorer(eval_docs, cfg) if eval_docs else None
+    evaluate = scorer(eval_docs) if eval_docs else None
     result = fit(cfg, documents, output_dir, labels=cfg["labels"], encoder=encoder, evaluate=evaluate,
                  resume=args.resume, desc="gold")
     last = result.history[-1] if result.history else {}

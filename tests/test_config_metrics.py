@@ -4,7 +4,7 @@ import shlex
 
 import pytest
 
-from zhaoshang_ner.config import apply_overrides, command_line, load_config
+from zhaoshang_ner.config import ConfigError, apply_overrides, command_line, load_config
 from zhaoshang_ner.crossval import cross_validate, document_folds
 from zhaoshang_ner.documents import Document, Span
 from zhaoshang_ner.metrics import classify_errors, entity_scores
@@ -14,10 +14,30 @@ def test_overrides_parse_yaml_scalars_and_nested_keys():
     cfg = {"lr": 1.0, "epochs": 3, "aux": {"epochs": 2}, "encoder": "x"}
     apply_overrides(cfg, ["lr=1e-4", "epochs=5", "aux.epochs=1", "encoder={hidden_size: 32}"])
     assert cfg == {"lr": 1e-4, "epochs": 5, "aux": {"epochs": 1}, "encoder": {"hidden_size": 32}}
-    with pytest.raises(KeyError, match="unknown key"):
-        apply_overrides(cfg, ["lrr=1"])
-    with pytest.raises(ValueError, match="key=value"):
+    with pytest.raises(ConfigError, match="key=value"):
         apply_overrides(cfg, ["lr"])
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("lrr=1", r"unknown key lrr \(known here: "),
+    ("aux.epocs=1", r"unknown key aux.epocs \(known here: batch_size, datasets_dir, epochs"),
+    ("aux.sets=[{name: cluener, spilt: train}]", r"unknown key aux.sets\[0\].spilt"),
+    ("encoder={hidden_size: 32, layers: 2}", "unknown key encoder.layers"),
+    ("epochs=two", r"epochs: expected int, got 'two'"),
+    ("lr=fast", r"lr: expected float, got 'fast'"),
+    ("doc_consistency=3", "doc_consistency: expected bool, got 3"),
+    ("labels=PROJECT", r"labels: expected a list of str, got 'PROJECT'"),
+    ("aux.sets=[{name: cluener, label_map: {company: 3}}]", r"aux.sets\[0\].label_map.company: expected str"),
+])
+def test_config_keys_are_checked_at_every_depth_and_typed(override, message):
+    from pathlib import Path
+
+    from zhaoshang_ner.training import TRAIN_SCHEMA
+
+    root = Path(__file__).parents[1]
+    assert load_config(root / "configs" / "default.yaml", [], TRAIN_SCHEMA)["aux"]["epochs"] == 1
+    with pytest.raises(ConfigError, match=message):
+        load_config(root / "configs" / "default.yaml", [override], TRAIN_SCHEMA)
 
 
 def test_config_inherits_base_file(tmp_path):

@@ -5,7 +5,8 @@ import pytest
 from conftest import tiny_config
 from zhaoshang_ner.documents import Document, Span
 from zhaoshang_ner.predictor import Predictor, spans_of
-from zhaoshang_ner.training import fit, save_model
+from zhaoshang_ner.modeling import save_model
+from zhaoshang_ner.training import fit
 
 NOISY = [
     "é\x9b\x86ä¸\xadç\xad¾çº¦ 锟斤拷烫烫烫 临沂市招商引资签约130亿元项目",  # mojibake
@@ -65,7 +66,8 @@ def test_predict_many_equals_predict_and_is_deterministic(predictor, gold_docume
 
 
 def test_short_windows_merge_into_valid_spans(tiny_model_dir, gold_documents):
-    short = Predictor.from_pretrained(tiny_model_dir, device="cpu", max_length=32, stride=8)
+    short = Predictor.from_pretrained(tiny_model_dir, device="cpu", max_length=32)
+    assert (short.max_length, short.stride) == (32, 8)
     text = gold_documents[0].text
     entities = short.predict(text)
     assert entities

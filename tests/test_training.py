@@ -13,7 +13,8 @@ from zhaoshang_ner.config import load_config
 from zhaoshang_ner.documents import Document, read_documents
 import torch
 
-from zhaoshang_ner.training import build_model, fit, save_model
+from zhaoshang_ner.modeling import save_model
+from zhaoshang_ner.training import fit, new_model
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -138,7 +139,7 @@ def test_build_model_keeps_classifier_rows_of_shared_tags(tmp_path):
     aux = fit(tiny_cfg(epochs=1), docs(), labels=["HOST_REGION", "AMOUNT"])
     source = aux.model
     save_model(source, aux.tokenizer, tmp_path / "aux")
-    target = build_model(str(tmp_path / "aux"), aux.tokenizer, ["HOST_REGION", "PERSON"])
+    target = new_model(tiny_cfg(), str(tmp_path / "aux"), ["HOST_REGION", "PERSON"], aux.tokenizer)
     for tag in ("O", "B-HOST_REGION", "I-HOST_REGION"):
         old, new = source.config.label2id[tag], target.config.label2id[tag]
         assert torch.equal(target.classifier.weight[new], source.classifier.weight[old])

@@ -13,13 +13,12 @@ def predict_documents(predictor: Predictor, documents: Sequence[Document]) -> li
     return [spans_of(entities) for entities in predictor.predict_many([d.text for d in documents])]
 
 
-def scorer(documents: Sequence[Document], cfg: dict) -> Callable:
+def scorer(documents: Sequence[Document]) -> Callable:
     """An `evaluate(model, tokenizer)` callback for `training.fit` that scores `documents`."""
 
     def evaluate(model, tokenizer) -> dict:
-        device = next(model.parameters()).device
-        predictor = Predictor(model, tokenizer, device, cfg["max_length"], cfg["stride"], batch_size=32)
-        scores = entity_scores(documents, predict_documents(predictor, documents))
+        scores = entity_scores(documents, predict_documents(Predictor.from_model(model, tokenizer, batch_size=32),
+                                                            documents))
         model.train()
         return scores
 

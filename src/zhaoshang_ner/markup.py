@@ -19,7 +19,7 @@ from typing import Sequence
 
 from zhaoshang_ner.documents import Document, Span
 from zhaoshang_ner.labels import LABELS
-from zhaoshang_ner.sources import ArticleStore, SourceError, doc_id
+from zhaoshang_ner.sources import PARAGRAPHS, ArticleStore, SourceError, doc_id, paragraph_groups
 
 HEADER = "=== "
 MARK = re.compile(r"\{\{([A-Z_]+):(.*?)\}\}", re.S)
@@ -139,6 +139,7 @@ def apply_file(content: str, documents: list[Document], store: ArticleStore, ann
     error is left as it was, and the others are still applied."""
     by_source = {doc.source: k for k, doc in enumerate(documents)}
     merged, done, errors = list(documents), [], []
+    groups: dict[str, str] | None = None
     for source, markup, line in split_file(content):
         try:
             found = store.read(source)
@@ -150,8 +151,11 @@ def apply_file(content: str, documents: list[Document], store: ArticleStore, ann
         meta = dict(previous.meta) if previous else {}
         if previous and previous.status == "draft" and previous.annotator:
             meta["draft_by"] = previous.annotator
-        doc = Document(doc_id(source), found.text, spans, source, found.sha256, status, annotator,
-                       previous.group if previous else None, meta)
+        group = previous.group if previous else None
+        if group is None and source.startswith(PARAGRAPHS + "#"):
+            groups = paragraph_groups(store) if groups is None else groups
+            group = groups[source.partition("#")[2]]
+        doc = Document(doc_id(source), found.text, spans, source, found.sha256, status, annotator, group, meta)
         if previous:
             merged[by_source[source]] = doc
         else:

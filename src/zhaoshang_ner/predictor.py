@@ -1,28 +1,32 @@
-"""Prediction: text → windows → model → token tags → character spans → entities with values."""
+"""Prediction: text → blocks → windows → features → model → tags → spans → document steps → entities.
+
+Everything the steps need (labels, window length and stride, rule labels, lexicon, document steps)
+comes from the model's config; `Predictor.from_model(model, tokenizer)` is the one assembly. Long
+documents are cut into blocks (`windows.text_blocks`) and windows of several documents are batched,
+so memory is bounded by the window batch, not by document length; only spans are kept between
+batches, never logits.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
+import numpy as np
 import torch
-from transformers import AutoModelForTokenClassification
 
-from zhaoshang_ner.baseline import rule_spans
 from zhaoshang_ner.alignment import TokenizedText, token_tags_to_spans, tokenize
+from zhaoshang_ner.context import Candidate, consistent_labels, region_roles
 from zhaoshang_ner.documents import Span
-from zhaoshang_ner.features import collate, window_inputs
-from zhaoshang_ner.modeling import resolve_device
+from zhaoshang_ner.features import WindowInput, collate, document_features, window_inputs
+from zhaoshang_ner.modeling import ZhaoshangNerModel, load_model, resolve_device
+from zhaoshang_ner.rules import rule_spans
 from zhaoshang_ner.tokenization import load_tokenizer
 from zhaoshang_ner.values import entity_values
-from zhaoshang_ner.windows import owner_windows
+from zhaoshang_ner.windows import owner_windows, text_blocks
 
-DEFAULT_MAX_LENGTH = 256
-DEFAULT_STRIDE = 32
-# Labels taken from the rules in `baseline.rule_spans` instead of the model: cross-validation shows
-# the regular expressions (checked by the value parsers) beat the model on them.
-RULE_LABELS = ("AMOUNT", "DATE")
+FLUSH_WINDOWS = 8  # batches of windows gathered before a forward pass (more documents batched together)
 
 
 def valid_transitions(tags: Sequence[str]) -> torch.Tensor:
@@ -35,17 +39,16 @@ def valid_transitions(tags: Sequence[str]) -> torch.Tensor:
     return allowed
 
 
-def viterbi(log_probs: torch.Tensor, allowed: torch.Tensor) -> list[int]:
+def viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
     """The most probable tag sequence that is valid BIO (argmax alone leaves stray `I-` tags that split spans)."""
     n, t = log_probs.shape
-    forbid = torch.where(allowed, 0.0, float("-inf"))
-    start = torch.where(allowed.all(0), 0.0, float("-inf"))  # tags that may follow anything (O, B-X) may also start
-    score = log_probs[0] + start
-    back = torch.zeros((n, t), dtype=torch.long)
+    forbid = np.where(allowed, 0.0, -np.inf)
+    score = log_probs[0] + np.where(allowed.all(0), 0.0, -np.inf)  # tags that may follow anything may start
+    back = np.zeros((n, t), dtype=np.int64)
     for k in range(1, n):
         candidates = score[:, None] + forbid
-        score, back[k] = candidates.max(0)
-        score = score + log_probs[k]
+        back[k] = candidates.argmax(0)
+        score = candidates.max(0) + log_probs[k]
     path = [int(score.argmax())]
     for k in range(n - 1, 0, -1):
         path.append(int(back[k, path[-1]]))
@@ -54,8 +57,9 @@ def viterbi(log_probs: torch.Tensor, allowed: torch.Tensor) -> list[int]:
 
 @dataclass(frozen=True)
 class Entity:
-    """A predicted entity: character offsets into the original text, the model's mean tag probability,
-    and normalised values (`value`/`currency`/`approximate` for AMOUNT; `year`/`month`/… for DATE)."""
+    """A predicted entity: character offsets into the original text, a confidence (the model's mean
+    probability of the entity's tags over its tokens, also for rule spans), and normalised values
+    (`value`/`currency`/`approximate` for AMOUNT; `year`/`month`/… for DATE)."""
 
     start: int
     end: int
@@ -76,96 +80,187 @@ class Entity:
         return record
 
 
-class Predictor:
-    """Wraps a fine-tuned token classifier for CPU or GPU inference on documents of any length."""
+@dataclass
+class _Block:
+    """One block of one document on its way through the model."""
 
-    def __init__(self, model, tokenizer, device: str | torch.device = "cpu", max_length: int | None = None,
-                 stride: int | None = None, batch_size: int = 8, rule_labels: Sequence[str] = RULE_LABELS):
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.device = torch.device(device)
+    doc: int
+    offset: int
+    last: bool  # the document's last block: its spans are complete
+    tokens: TokenizedText
+    rows: list[WindowInput]
+    probs: list[np.ndarray | None]
+
+
+class Predictor:
+    """Wraps a fine-tuned model for CPU or GPU inference on documents of any length."""
+
+    def __init__(self, model: ZhaoshangNerModel, tokenizer, device: str | torch.device | None = None,
+                 batch_size: int = 8, max_length: int | None = None):
         config = model.config
-        self.max_length = max_length or getattr(config, "window_max_length", None) or DEFAULT_MAX_LENGTH
-        self.stride = stride if stride is not None else getattr(config, "window_stride", DEFAULT_STRIDE)
+        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length or config.window_max_length
+        if not 8 <= self.max_length <= config.max_position_embeddings:
+            raise ValueError(f"max_length {self.max_length} is outside 8..{config.max_position_embeddings} "
+                             "(the model's position embeddings)")
+        self.stride = min(config.window_stride, self.max_length // 4)
         self.batch_size = batch_size
-        self.tags = [config.id2label[i] for i in range(len(config.id2label))]
+        self.tags = config.tags
+        self.labels = list(config.ner_labels)
         # Rules only stand in for labels the model knows: a model trained on another label set
         # (a public benchmark's, say) must not start emitting AMOUNT/DATE.
-        known = {tag.split("-", 1)[-1] for tag in self.tags}
-        self.rule_labels = tuple(label for label in rule_labels if label in known)
-        self.allowed = valid_transitions(self.tags)
+        self.rule_labels = tuple(label for label in config.rule_labels if label in self.labels)
+        if config.lexicon_categories and model.lexicon is None:
+            raise ValueError("the model uses lexicon features but has no lexicon attached (load it with load_model)")
+        self.lexicon = model.lexicon
+        self.allowed = valid_transitions(self.tags).numpy()
+        self.label_columns = {label: [self.tags.index(f"B-{label}"), self.tags.index(f"I-{label}")]
+                              for label in self.labels}
         # bf16 on GPUs that have it, fp16 on older ones; CPU stays fp32.
         self.autocast_dtype = None
         if self.device.type == "cuda":
             self.autocast_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
     @classmethod
+    def from_model(cls, model: ZhaoshangNerModel, tokenizer, **kwargs) -> "Predictor":
+        """The predictor of a model in memory (training, cross-validation): everything from its config."""
+        return cls(model, tokenizer, **kwargs)
+
+    @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "auto", **kwargs) -> "Predictor":
         """Load a model directory saved by the training script (safetensors only, never pickle)."""
-        path = Path(path)
-        if not (path / "config.json").exists():
-            raise FileNotFoundError(f"{path}: no config.json; is this a model directory?")
-        if not any(path.glob("*.safetensors")):
-            raise FileNotFoundError(f"{path}: no .safetensors weights (pickled weights are not loaded)")
-        resolved = resolve_device(device)
-        model = AutoModelForTokenClassification.from_pretrained(path, dtype=torch.float32, use_safetensors=True)
-        return cls(model.to(resolved), load_tokenizer(path), resolved, **kwargs)
+        model = load_model(path)
+        return cls(model, load_tokenizer(path), resolve_device(device), **kwargs)
+
+    # ------------------------------------------------------------------------------------------ public
 
     def predict(self, text: str) -> list[Entity]:
         return self.predict_many([text])[0]
 
     def predict_many(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Entity]]:
-        """Entities for each text; windows of all texts are batched together, longest first."""
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise TypeError(f"text #{i} is {type(text).__name__}, not str")
-        tokenized = [tokenize(self.tokenizer, text) for text in texts]
-        rows = [row for i, tokens in enumerate(tokenized)
-                for row in window_inputs(self.tokenizer, tokens, i, self.max_length, self.stride)]
-        probabilities = self._window_probabilities(rows, batch_size or self.batch_size)
-        results: list[list[Entity]] = []
-        for i, tokens in enumerate(tokenized):
-            mine = [(row, probs) for row, probs in zip(rows, probabilities) if row.doc_index == i]
-            results.append(self._decode(tokens, mine))
+        """Entities for each text; windows of all texts are batched together."""
+        results: list[list[Entity]] = [[] for _ in texts]
+        for index, entities in self.stream(texts, batch_size):
+            results[index] = entities
         return results
 
-    def _window_probabilities(self, rows, batch_size: int) -> list[torch.Tensor]:
-        order = sorted(range(len(rows)), key=lambda r: -len(rows[r].input_ids))
-        out: list[torch.Tensor | None] = [None] * len(rows)
+    def stream(self, texts: Sequence[str], batch_size: int | None = None,
+               progress: Callable[[int], None] | None = None) -> Iterator[tuple[int, list[Entity]]]:
+        """`(index, entities)` for each text as soon as it is done, in order; `progress(characters)` after
+        each block. Memory holds a few batches of windows and the spans found so far."""
+        texts = _check_texts(texts)
+        candidates: dict[int, list[Candidate]] = {}
+        for block, found in self.blocks(texts, batch_size, progress):
+            candidates.setdefault(block.doc, []).extend(found)
+            if block.last:
+                yield block.doc, self.finish(texts[block.doc], candidates.pop(block.doc))
+
+    def blocks(self, texts: Sequence[str], batch_size: int | None = None,
+               progress: Callable[[int], None] | None = None,
+               start_blocks: dict[int, int] | None = None) -> Iterator[tuple[_Block, list[Candidate]]]:
+        """Each block of each text (from `start_blocks[i]` on, to resume a long document) with its
+        candidate spans, offsets into the whole text, in order."""
+        size = batch_size or self.batch_size
+        pending: list[_Block] = []
+        for index, text in enumerate(texts):
+            cuts = text_blocks(text)
+            for number, (start, end) in enumerate(cuts):
+                if start_blocks and number < start_blocks.get(index, 0):
+                    continue
+                pending.append(self._prepare(index, text, start, end, number == len(cuts) - 1))
+                if sum(len(b.rows) for b in pending) >= size * FLUSH_WINDOWS:
+                    yield from self._run(pending, size, progress)
+                    pending = []
+        yield from self._run(pending, size, progress)
+
+    def finish(self, text: str, candidates: Iterable[Candidate]) -> list[Entity]:
+        """The document-level steps (switched by the config) and normalised values."""
+        spans = sorted(candidates, key=lambda c: c.start)
+        if self.model.config.doc_consistency:
+            spans = consistent_labels(text, spans)
+        if self.model.config.region_roles:
+            spans = region_roles(text, spans)
+        return [Entity(c.start, c.end, c.label, c.text, c.score, entity_values(c.label, c.text)) for c in spans]
+
+    # ------------------------------------------------------------------------------------------ steps
+
+    def _prepare(self, index: int, text: str, start: int, end: int, last: bool) -> _Block:
+        tokens = tokenize(self.tokenizer, text[start:end])
+        rows = window_inputs(self.tokenizer, tokens, index, self.max_length, self.stride,
+                             features=document_features(self.lexicon, tokens))
+        return _Block(index, start, last, tokens, rows, [None] * len(rows))
+
+    def _run(self, blocks: list[_Block], batch_size: int,
+             progress: Callable[[int], None] | None) -> Iterator[tuple[_Block, list[Candidate]]]:
+        """Forward all windows of `blocks` (longest first, so batches pad little), then decode each block."""
+        rows = [(b, k) for b in blocks for k in range(len(b.rows))]
+        rows.sort(key=lambda bk: -len(bk[0].rows[bk[1]].input_ids))
         with torch.inference_mode():
-            for first in range(0, len(order), batch_size):
-                chunk = order[first : first + batch_size]
-                batch = collate([rows[r] for r in chunk], self.tokenizer.pad_token_id)
-                batch = {k: v.to(self.device) for k, v in batch.items()}
+            for first in range(0, len(rows), batch_size):
+                chunk = rows[first : first + batch_size]
+                batch = collate([b.rows[k] for b, k in chunk], self.tokenizer.pad_token_id)
+                batch = {key: value.to(self.device) for key, value in batch.items()}
                 with torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.float32,
                                     enabled=self.autocast_dtype is not None):
                     logits = self.model(**batch).logits
-                probs = logits.float().softmax(-1).cpu()
-                for j, r in enumerate(chunk):
-                    out[r] = probs[j, 1 : len(rows[r].input_ids) - 1]  # drop [CLS]/[SEP]
-        return out
+                probs = logits.float().softmax(-1).cpu().numpy()
+                for j, (b, k) in enumerate(chunk):
+                    b.probs[k] = probs[j, 1 : len(b.rows[k].input_ids) - 1]  # drop [CLS]/[SEP]
+        for block in blocks:
+            found = self._decode(block)
+            block.probs, block.rows = [], []
+            if progress:
+                progress(len(block.tokens.text))
+            yield block, found
 
-    def _decode(self, tokens: TokenizedText, windows: list) -> list[Entity]:
-        n = len(tokens.offsets)
+    def _decode(self, block: _Block) -> list[Candidate]:
+        tokens, n = block.tokens, len(block.tokens.offsets)
         if n == 0:
             return []
-        owners = owner_windows([row.window for row, _ in windows], n)
-        probs = torch.stack([windows[w][1][p] for w, p in owners])
-        ids = viterbi(probs.clamp_min(1e-12).log(), self.allowed)
-        chosen = probs[torch.arange(n), torch.tensor(ids)]
-        tags = [self.tags[i] for i in ids]
+        owners = owner_windows([row.window for row in block.rows], n)
+        probs = np.stack([block.probs[w][p] for w, p in owners])
+        ids = viterbi(np.log(np.clip(probs, 1e-12, None)), self.allowed)
+        chosen = probs[np.arange(n), ids]
         first_token = {start: t for t, (start, _) in enumerate(tokens.offsets)}
         last_token = {end: t for t, (_, end) in enumerate(tokens.offsets)}
-        rules = [s for s in rule_spans(tokens.text) if s.label in self.rule_labels]
-        taken = set().union(*(range(s.start, s.end) for s in rules)) if rules else set()
-        entities = [Entity(s.start, s.end, s.label, s.text, 1.0, entity_values(s.label, s.text)) for s in rules]
-        for span in token_tags_to_spans(tokens, tags):
-            if span.label in self.rule_labels or taken.intersection(range(span.start, span.end)):
+        starts = np.array([s for s, _ in tokens.offsets])
+
+        def token_range(span: Span) -> slice:
+            if span.start in first_token and span.end in last_token:
+                return slice(first_token[span.start], last_token[span.end] + 1)
+            return slice(int(np.searchsorted(starts, span.start, "right")) - 1,
+                         int(np.searchsorted(starts, span.end, "left")))
+
+        def label_probs(tokens_of: slice) -> dict[str, float]:
+            part = probs[tokens_of]
+            return {label: float(part[:, columns].sum(1).mean()) for label, columns in self.label_columns.items()}
+
+        found: list[Candidate] = []
+        rules = rule_spans(tokens.text, self.rule_labels) if self.rule_labels else []
+        taken = np.zeros(len(tokens.text) + 1, dtype=bool)
+        for span in rules:
+            taken[span.start : span.end] = True
+            by_label = label_probs(token_range(span))
+            found.append(Candidate(span.start, span.end, span.label, span.text, by_label[span.label], by_label, True))
+        for span in token_tags_to_spans(tokens, [self.tags[i] for i in ids]):
+            if span.label in self.rule_labels or taken[span.start : span.end].any():
                 continue
-            score = float(chosen[first_token[span.start] : last_token[span.end] + 1].mean())
-            entities.append(Entity(span.start, span.end, span.label, span.text, score,
-                                   entity_values(span.label, span.text)))
-        return sorted(entities, key=lambda e: e.start)
+            tokens_of = token_range(span)
+            found.append(Candidate(span.start, span.end, span.label, span.text, float(chosen[tokens_of].mean()),
+                                   label_probs(tokens_of)))
+        return [replace(c, start=c.start + block.offset, end=c.end + block.offset) for c in found]
+
+
+def _check_texts(texts: Sequence[str]) -> Sequence[str]:
+    """A list of strings, not one string (which would be predicted character by character)."""
+    if isinstance(texts, str):
+        raise TypeError("predict_many takes a list of texts; for one text use predict(text)")
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text #{i} is {type(text).__name__}, not str")
+    return texts
 
 
 def spans_of(entities: Iterable[Entity]) -> list[Span]:

@@ -1,27 +1,65 @@
-"""Fine-tuning a token classifier on span-annotated documents: one loop for train.py and cross_validate.py."""
+"""Fine-tuning the token classifier on span-annotated documents: one loop for train.py, cross_validate.py
+and the public benchmarks, and the schema of their configs."""
 
 from __future__ import annotations
 
 import json
 import math
 import random
-import shutil
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
-from safetensors import safe_open
 from tqdm.auto import tqdm
-from transformers import AutoModelForTokenClassification, get_linear_schedule_with_warmup
+from transformers import get_linear_schedule_with_warmup
 
 from zhaoshang_ner.checkpoint import load_checkpoint_weights, load_training_state, save_training_state
+from zhaoshang_ner.config import ListOf, MapOf, Section
 from zhaoshang_ner.documents import Document, write_text_atomic
 from zhaoshang_ner.features import collate, training_rows
-from zhaoshang_ner.labels import LABELS, bio_tags
+from zhaoshang_ner.lexicon import Lexicon
+from zhaoshang_ner.modeling import (
+    ENCODER_SIZE,
+    ZhaoshangNerModel,
+    build_model,
+    load_encoder_tokenizer,
+    load_model,
+    resolve_device,
+    save_model,
+)
 from zhaoshang_ner.public_data import load_aux
-from zhaoshang_ner.modeling import encoder_source, load_encoder_tokenizer, resolve_device, scratch_config
+
+NONE = type(None)
+AUX_SET = Section({"name": str, "split": str, "label_map": (MapOf(str), NONE), "max_sentences": (int, NONE)})
+AUX = Section({"datasets_dir": str, "epochs": int, "lr": float, "batch_size": int, "max_length": int,
+               "sets": ListOf(AUX_SET)}, optional=True)
+TRAIN_SCHEMA = Section({
+    "encoder": (str, ENCODER_SIZE),  # a local BERT directory (or hub name), or a size spec for a scratch encoder
+    "vocab": (str, NONE),
+    "train_file": (str, ListOf(str)),
+    "articles": str,
+    "eval_file": (str, ListOf(str), NONE),
+    "labels": ListOf(str),
+    "max_length": int,
+    "stride": int,
+    "lr": float,
+    "epochs": int,
+    "batch_size": int,
+    "warmup_ratio": float,
+    "weight_decay": float,
+    "seed": int,
+    "device": str,
+    "output_dir": str,
+    "aux": AUX,
+    "lexicon": (str, NONE),
+    "feature_inject": str,
+    "rule_labels": ListOf(str),
+    "doc_consistency": bool,
+    "region_roles": bool,
+})
 
 
 def seed_everything(seed: int) -> None:
@@ -30,64 +68,26 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def build_model(encoder: str | dict, tokenizer, labels: Sequence[str]) -> torch.nn.Module:
-    """A token classifier over `labels`' BIO tags on a pretrained or scratch encoder.
+@lru_cache(maxsize=4)
+def load_lexicon(path: str) -> Lexicon:
+    """A lexicon folder, loaded once per process (cross-validation fits many folds)."""
+    return Lexicon.load(path)
 
-    When the encoder is itself a token classifier (an auxiliary-stage model), classifier rows of
-    tags it shares with `labels` are kept and the rest start fresh.
-    """
-    tags = bio_tags(tuple(labels))
-    id2label = dict(enumerate(tags))
-    label2id = {t: i for i, t in id2label.items()}
-    path, spec = encoder_source(encoder)
-    if spec is not None:
-        config = scratch_config(spec, tokenizer)
-        config.num_labels, config.id2label, config.label2id = len(tags), id2label, label2id
-        return AutoModelForTokenClassification.from_config(config)
-    model = AutoModelForTokenClassification.from_pretrained(
-        path, num_labels=len(tags), id2label=id2label, label2id=label2id,
-        ignore_mismatched_sizes=True, dtype=torch.float32,
+
+def new_model(cfg: dict, encoder: str | dict, labels: Sequence[str], tokenizer) -> ZhaoshangNerModel:
+    """The model a config describes, on `encoder` (a directory, or a size spec)."""
+    return build_model(
+        encoder, tokenizer, labels, max_length=cfg["max_length"], stride=cfg["stride"],
+        rule_labels=[label for label in cfg.get("rule_labels", []) if label in labels],
+        lexicon=load_lexicon(cfg["lexicon"]) if cfg.get("lexicon") else None,
+        feature_inject=cfg.get("feature_inject", "input"), doc_consistency=cfg.get("doc_consistency", False),
+        region_roles=cfg.get("region_roles", False),
     )
-    source_labels = _classifier_labels(path)
-    if source_labels:
-        weight, bias = _classifier_tensors(path)
-        with torch.no_grad():
-            for tag, i in label2id.items():
-                if tag in source_labels:
-                    model.classifier.weight[i] = weight[source_labels[tag]]
-                    model.classifier.bias[i] = bias[source_labels[tag]]
-                else:  # fresh: with as many tags as the source, `from_pretrained` loaded its rows whole
-                    model.classifier.weight[i].normal_(0.0, model.config.initializer_range)
-                    model.classifier.bias[i] = 0.0
-    return model
-
-
-def _classifier_tensors(path: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """The source model's classifier weight and bias, read alone from its safetensors files."""
-    found: dict[str, torch.Tensor] = {}
-    for file in sorted(Path(path).glob("*.safetensors")):
-        with safe_open(file, framework="pt") as handle:
-            for key in ("classifier.weight", "classifier.bias"):
-                if key in handle.keys():
-                    found[key] = handle.get_tensor(key).float()
-    if len(found) != 2:
-        raise ValueError(f"{path}: config says token classifier, but no classifier.weight/bias in its safetensors")
-    return found["classifier.weight"], found["classifier.bias"]
-
-
-def _classifier_labels(path: str) -> dict[str, int]:
-    config = Path(path) / "config.json"
-    if not config.exists():
-        return {}
-    data = json.loads(config.read_text(encoding="utf-8"))
-    if not any(a.endswith("ForTokenClassification") for a in data.get("architectures") or []):
-        return {}
-    return {tag: int(i) for i, tag in data.get("id2label", {}).items()}
 
 
 @dataclass
 class FitResult:
-    model: torch.nn.Module
+    model: ZhaoshangNerModel
     tokenizer: object
     history: list[dict]
 
@@ -96,9 +96,9 @@ def fit(
     cfg: dict,
     documents: Sequence[Document],
     output_dir: Path | None = None,
-    labels: Sequence[str] = LABELS,
+    labels: Sequence[str] | None = None,
     encoder: str | dict | None = None,
-    evaluate: Callable[[torch.nn.Module, object], dict] | None = None,
+    evaluate: Callable[[ZhaoshangNerModel, object], dict] | None = None,
     resume: bool = False,
     desc: str = "train",
 ) -> FitResult:
@@ -110,10 +110,10 @@ def fit(
     seed_everything(cfg["seed"])
     device = resolve_device(cfg.get("device", "auto"))
     encoder = encoder if encoder is not None else cfg["encoder"]
+    labels = list(labels if labels is not None else cfg["labels"])
     tokenizer = load_encoder_tokenizer(encoder, cfg.get("vocab"))
-    model = build_model(encoder, tokenizer, labels).to(device)
-    model.config.window_max_length, model.config.window_stride = cfg["max_length"], cfg["stride"]
-    rows = training_rows(tokenizer, documents, model.config.label2id, cfg["max_length"], cfg["stride"])
+    model = new_model(cfg, encoder, labels, tokenizer).to(device)
+    rows = training_rows(tokenizer, documents, model.config.label2id, cfg["max_length"], cfg["stride"], model.lexicon)
     if not rows:
         raise ValueError("no training windows: are the documents empty?")
     batch_size = cfg["batch_size"]
@@ -169,22 +169,8 @@ def fit(
                                 {"epoch": epoch + 1, "best": best, "history": history})
             write_text_atomic(Path(output_dir) / "metrics.jsonl", "".join(json.dumps(h) + "\n" for h in history))
     if output_dir and (Path(output_dir) / "model").exists():
-        best_dir = Path(output_dir) / "model"
-        model = AutoModelForTokenClassification.from_pretrained(best_dir, dtype=torch.float32).to(device)
-    return FitResult(model, tokenizer, history)
-
-
-def save_model(model: torch.nn.Module, tokenizer, directory: Path) -> None:
-    """`save_pretrained` as safetensors with tokenizer (and vocab.txt, which BERT tools expect)."""
-    tmp = directory.with_name(directory.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    if not (tmp / "vocab.txt").exists():
-        vocab = sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
-        write_text_atomic(tmp / "vocab.txt", "".join(token + "\n" for token, _ in vocab))
-    shutil.rmtree(directory, ignore_errors=True)
-    tmp.rename(directory)
+        model = load_model(Path(output_dir) / "model").to(device)
+    return FitResult(model.eval(), tokenizer, history)
 
 
 def aux_stage(cfg: dict, output_dir: Path, resume: bool) -> str:

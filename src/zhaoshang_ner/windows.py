@@ -70,3 +70,23 @@ def owner_windows(windows: list[Window], n_tokens: int) -> list[tuple[int, int]]
             if margin > best[t][0]:
                 best[t] = (margin, w, t - window.start)
     return [(w, p) for _, w, p in best]
+
+
+BLOCK_CHARS = 20_000
+_BLOCK_BREAKS = ("\n", *SENTENCE_ENDS)
+
+
+def text_blocks(text: str, max_chars: int = BLOCK_CHARS) -> list[tuple[int, int]]:
+    """`[start, end)` character blocks of at most `max_chars` covering `text`, cut after a line break or
+    sentence end where one lies in the block's second half, so that prediction memory is bounded by the
+    block, not by the document (a 20 MB file is thousands of blocks). Short texts are one block."""
+    blocks, start = [], 0
+    while start < len(text):
+        end = min(start + max_chars, len(text))
+        if end < len(text):
+            cut = max(text.rfind(mark, start + max_chars // 2, end) for mark in _BLOCK_BREAKS)
+            if cut >= 0:
+                end = cut + 1
+        blocks.append((start, end))
+        start = end
+    return blocks or [(0, 0)]

@@ -1,0 +1,109 @@
+"""Document-level decoding steps: one label per repeated string, and host vs partner regions by the
+evidence of the whole article. Each is a switch in the model's config (`doc_consistency`,
+`region_roles`) chosen by cross-validation.
+
+A window sees 254 tokens; an article is about one place. The model may call 黄石 a PERSON in one
+sentence and a HOST_REGION in the next, or a city HOST in the lead and PARTNER three windows later.
+These steps take every decoded span of a document with the model's mean probability of each label
+over its tokens, and decide per string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+REGION_LABELS = ("HOST_REGION", "PARTNER_REGION")
+MIN_PROPAGATED_LENGTH = 2
+CONFIDENT = 0.9  # an occurrence the model labels this confidently keeps its own label
+PARTNER_CUES = re.compile(r"(?:赴|到|前往|来自|与|同|对接|走进|飞赴|奔赴|组团赴)$")
+HOST_CUES = re.compile(r"^(?:市委|市政府|县委|县政府|区委|区政府|经开区|高新区|全市|全县|全区)")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A decoded span before the document-level steps: `probs` maps a label to the model's mean
+    probability of it (B or I tag) over the span's tokens; `fixed` spans (rules) are never changed."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+    score: float
+    probs: dict = field(default_factory=dict, compare=False)
+    fixed: bool = False
+
+
+def consistent_labels(text: str, spans: Sequence[Candidate]) -> list[Candidate]:
+    """One label per string in a document, then the string tagged where the model missed it.
+
+    Each string's label is the one with the highest summed probability over its occurrences; an
+    occurrence keeps a different label only when the model is confident of it there (`CONFIDENT`),
+    which is how contexts that clearly differ show. Untagged occurrences of a string of two or more
+    characters that lie outside every span get the string's label, with half its mean score.
+    """
+    by_text: dict[str, list[Candidate]] = defaultdict(list)
+    for span in spans:
+        if not span.fixed:
+            by_text[span.text].append(span)
+    winner = {}
+    for string, group in by_text.items():
+        totals: dict[str, float] = defaultdict(float)
+        for span in group:
+            for label, p in (span.probs or {span.label: span.score}).items():
+                totals[label] += p
+        winner[string] = max(totals, key=totals.get)
+    kept = [span if span.fixed or span.label == winner[span.text] or span.score >= CONFIDENT
+            else replace(span, label=winner[span.text], score=span.probs.get(winner[span.text], span.score))
+            for span in spans]
+    covered = bytearray(len(text))
+    for span in kept:
+        covered[span.start : span.end] = b"\x01" * (span.end - span.start)
+    added = []
+    for string, group in by_text.items():
+        if len(string) < MIN_PROPAGATED_LENGTH:
+            continue
+        score = sum(s.score for s in group) / len(group) / 2
+        for match in re.finditer(re.escape(string), text):
+            if not any(covered[match.start() : match.end()]):
+                added.append(Candidate(match.start(), match.end(), winner[string], string, score))
+                covered[match.start() : match.end()] = b"\x01" * len(string)
+    return sorted(kept + added, key=lambda s: s.start)
+
+
+def region_roles(text: str, spans: Sequence[Candidate]) -> list[Candidate]:
+    """HOST_REGION or PARTNER_REGION per region string, from the whole article's evidence.
+
+    Per string: the model's summed (host − partner) probability over its occurrences, plus one for
+    each piece of document evidence: in the headline (first line), the article's most mentioned
+    region, a host cue after it (`市委`, `经开区`, `全市`); minus one for each occurrence after a partner
+    cue (`赴`, `来自`, `与`, `对接`). Positive means host.
+    """
+    regions = [s for s in spans if s.label in REGION_LABELS and not s.fixed]
+    if not regions:
+        return list(spans)
+    headline = text.split("\n", 1)[0]
+    counts: dict[str, int] = defaultdict(int)
+    for span in regions:
+        counts[span.text] += 1
+    most = max(counts.values())
+    evidence: dict[str, float] = defaultdict(float)
+    for span in regions:
+        probs = span.probs or {span.label: span.score}
+        evidence[span.text] += probs.get("HOST_REGION", 0.0) - probs.get("PARTNER_REGION", 0.0)
+        if PARTNER_CUES.search(text[max(0, span.start - 3) : span.start]):
+            evidence[span.text] -= 1.0
+        if HOST_CUES.search(text[span.end : span.end + 3]):
+            evidence[span.text] += 1.0
+    for string, count in counts.items():
+        evidence[string] += (string in headline) + (count == most and count > 1)
+    out = []
+    for span in spans:
+        if span in regions:
+            role = "HOST_REGION" if evidence[span.text] > 0 else "PARTNER_REGION"
+            if role != span.label:
+                span = replace(span, label=role, score=(span.probs or {}).get(role, span.score))
+        out.append(span)
+    return out
