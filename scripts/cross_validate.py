@@ -21,30 +21,41 @@ from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line, load_config
-from zhaoshang_ner.crossval import cross_validate
+from zhaoshang_ner.crossval import cross_validate, dev_split, document_folds
 from zhaoshang_ner.documents import read_gold, write_text_atomic
-from zhaoshang_ner.evaluation import predict_documents
-from zhaoshang_ner.predictor import Predictor
+from zhaoshang_ner.predictor import Predictor, spans_of
 from zhaoshang_ner.reports import cv_markdown
 from zhaoshang_ner.training import TRAIN_SCHEMA
 
 
-def model_tagger(cfg: dict, output_dir: Path):
+# Decoding variants scored from the same trained model: (doc_consistency, region_roles).
+DECODING_VARIANTS = {"plain": (False, False), "consistency": (True, False), "roles": (False, True),
+                     "consistency+roles": (True, True)}
+
+
+def model_tagger(cfg: dict, output_dir: Path, variants: bool):
+    """Fine-tune per fold; score the config's decoding, or (with `variants`) every decoding variant."""
     from zhaoshang_ner.training import aux_stage, fit
 
     encoder = aux_stage(cfg, output_dir, resume=True) if cfg.get("aux") else cfg["encoder"]
+    wanted = DECODING_VARIANTS if variants else {"": (cfg["doc_consistency"], cfg["region_roles"])}
 
     def tag(train_docs, test_docs):
         result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
         predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=32)
-        return predict_documents(predictor, test_docs)
+        found = predictor.candidates([doc.text for doc in test_docs])
+        predictions = {}
+        for name, (consistency, roles) in wanted.items():
+            result.model.config.doc_consistency, result.model.config.region_roles = consistency, roles
+            predictions[name] = [spans_of(predictor.finish(doc.text, spans)) for doc, spans in zip(test_docs, found)]
+        return predictions
 
     return tag
 
 
 def baseline_tagger(train_docs, test_docs):
     tagger = BaselineTagger()
-    return [tagger.predict(doc.text) for doc in test_docs]
+    return {"": [tagger.predict(doc.text) for doc in test_docs]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="configs/default.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--folds", type=int, default=None, help="K for GroupKFold (default: one per document)")
+    parser.add_argument("--dev", action="store_true",
+                        help="train on the fixed training split and score the development split (model selection)")
+    parser.add_argument("--train-share", type=float, default=1.0, metavar="F",
+                        help="train each fold on this share of its training documents (a learning-curve point)")
+    parser.add_argument("--resume", action="store_true", help="skip the splits already in OUTPUT.state.jsonl")
+    parser.add_argument("--decoding-variants", action="store_true",
+                        help="also score each document-step variant of the same models (reports NAME-VARIANT)")
     parser.add_argument("--baseline", action="store_true", help="evaluate the non-neural baseline instead")
     parser.add_argument("--name", default=None, help="run name (default: config stem, or 'baseline')")
     parser.add_argument("--output", default=None, help="JSON report path (default reports/cv-NAME.json)")
@@ -64,16 +82,27 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config, args.overrides, TRAIN_SCHEMA)
     name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
     documents = read_gold(cfg["train_file"], cfg["articles"])
-    tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]))
-    result = cross_validate(documents, tag, args.folds, cfg["labels"])
-    command = command_line("scripts/cross_validate.py", argv)
-    result.update({"name": name, "command": command, "config": None if args.baseline else cfg,
-                   "folds_k": args.folds or len({d.fold_group for d in documents})})
+    tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants)
     output = Path(args.output or f"reports/cv-{name}.json")
-    write_text_atomic(output, json.dumps(result, indent=1, ensure_ascii=False))
-    write_text_atomic(output.with_suffix(".md"), cv_markdown(result, cfg["labels"]))
-    micro = result["pooled"]["micro"]["f1"] * 100
-    print(f"{name}: pooled micro-F1 {micro:.1f} (report: {output}, {output.with_suffix('.md')})")
+    splits = dev_split(documents) if args.dev else document_folds(documents, args.folds)
+    state = output.with_suffix(".state.jsonl")
+    if not args.resume:
+        state.unlink(missing_ok=True)
+    results = cross_validate(documents, tag, splits, cfg["labels"], train_share=args.train_share, seed=cfg["seed"],
+                             state=state)
+    command = command_line("scripts/cross_validate.py", argv)
+    micro = None
+    for variant, result in results.items():
+        run = f"{name}-{variant}" if variant else name
+        path = output.with_name(f"{output.stem}-{variant}.json") if variant else output
+        result.update({"name": run, "command": command, "config": None if args.baseline else cfg,
+                       "folds_k": "dev split" if args.dev else len(splits), "train_share": args.train_share,
+                       "documents": len(documents), "groups": len({d.fold_group for d in documents})})
+        write_text_atomic(path, json.dumps(result, indent=1, ensure_ascii=False))
+        write_text_atomic(path.with_suffix(".md"), cv_markdown(result, cfg["labels"]))
+        score = result["pooled"]["micro"]["f1"] * 100
+        micro = score if micro is None else micro
+        print(f"{run}: pooled micro-F1 {score:.1f} (report: {path}, {path.with_suffix('.md')})")
     if args.record:
         path = Path(args.record)
         recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}

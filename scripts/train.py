@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from zhaoshang_ner.config import load_config
+from zhaoshang_ner.crossval import dev_split
 from zhaoshang_ner.documents import JsonlError, read_gold, write_text_atomic
 from zhaoshang_ner.evaluation import scorer
 from zhaoshang_ner.training import TRAIN_SCHEMA, aux_stage, fit
@@ -30,11 +31,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value, e.g. --set epochs=5 --set aux.epochs=1")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in output_dir")
+    parser.add_argument("--dev", action="store_true",
+                        help="model selection: train on the fixed training split, score the development split "
+                             "every epoch (metrics.jsonl), keep the best epoch")
     args = parser.parse_args(argv)
     try:
         cfg = load_config(args.config, args.overrides, TRAIN_SCHEMA)
         documents = read_gold(cfg["train_file"], cfg["articles"])
         eval_docs = read_gold(cfg["eval_file"], cfg["articles"]) if cfg.get("eval_file") else None
+        if args.dev:
+            if eval_docs is not None:
+                raise ValueError("--dev scores the development split; do not also give eval_file")
+            (train, dev), = dev_split(documents)
+            documents, eval_docs = [documents[i] for i in train], [documents[i] for i in dev]
     except (OSError, ValueError, JsonlError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -75,8 +75,10 @@ def test_folds_keep_documents_whole_and_cover_all():
 
 def test_cross_validate_pools_counts():
     docs = [DOC, Document("e", DOC.text, DOC.entities)]
-    oracle = lambda train, test: [d.entities for d in test]
-    result = cross_validate(docs, oracle, None, ["HOST_REGION", "AMOUNT"], progress=lambda _: None)
+    oracle = lambda train, test: {"": [d.entities for d in test], "none": [[] for _ in test]}
+    results = cross_validate(docs, oracle, document_folds(docs, None), ["HOST_REGION", "AMOUNT"], progress=lambda _: None)
+    assert results["none"]["pooled"]["micro"]["f1"] == 0.0
+    result = results[""]
     assert result["pooled"]["micro"]["f1"] == 1.0
     assert result["pooled_counts"]["AMOUNT"] == {"tp": 2, "predicted": 2, "gold": 2}
     assert result["summary"]["micro"]["folds"] == 2

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import random
 import statistics
+import time
+from pathlib import Path
 from typing import Callable, Sequence
 
 from sklearn.model_selection import GroupKFold
@@ -10,7 +15,7 @@ from sklearn.model_selection import GroupKFold
 from zhaoshang_ner.documents import Document, Span
 from zhaoshang_ner.metrics import entity_scores, prf, span_counts
 
-Tagger = Callable[[Sequence[Document], Sequence[Document]], list[list[Span]]]
+Tagger = Callable[[Sequence[Document], Sequence[Document]], dict[str, list[list[Span]]]]
 
 
 def document_folds(documents: Sequence[Document], n_folds: int | None) -> list[tuple[list[int], list[int]]]:
@@ -24,25 +29,94 @@ def document_folds(documents: Sequence[Document], n_folds: int | None) -> list[t
     return [(list(train), list(test)) for train, test in splitter.split(documents, groups=groups)]
 
 
-def cross_validate(documents: Sequence[Document], tag: Tagger, n_folds: int | None, labels: Sequence[str],
-                   progress: Callable[[str], None] = print) -> dict:
-    """Run `tag(train_docs, test_docs)` per fold and summarise.
+DEV_SHARE = 0.15
 
-    Per label, the mean and std of F1 are over the folds whose test documents contain that label;
-    `pooled` scores count every fold's true positives, predictions and gold spans together.
+
+def in_dev_split(group: str, share: float = DEV_SHARE) -> bool:
+    """Whether a document group is in the fixed development split: decided by the group's hash, so the
+    split never changes as documents are added, and no one picks it by hand."""
+    return int(hashlib.sha256(group.encode("utf-8")).hexdigest()[:8], 16) / 16**8 < share
+
+
+def dev_split(documents: Sequence[Document]) -> list[tuple[list[int], list[int]]]:
+    """The fixed development split as one `(train indices, dev indices)` split: recipes are chosen on it,
+    and cross-validation over all documents is what is reported."""
+    dev = [i for i, doc in enumerate(documents) if in_dev_split(doc.fold_group)]
+    if not dev or len(dev) == len(documents):
+        raise ValueError("the development split needs documents on both sides")
+    return [([i for i in range(len(documents)) if not in_dev_split(documents[i].fold_group)], dev)]
+
+
+def subsample_groups(documents: Sequence[Document], share: float, seed: int) -> list[Document]:
+    """The documents of a seeded `share` of the groups (at least one): the learning curve's training sets."""
+    groups = sorted({doc.fold_group for doc in documents})
+    kept = set(random.Random(seed).sample(groups, max(1, round(share * len(groups)))))
+    return [doc for doc in documents if doc.fold_group in kept]
+
+
+Split = tuple[list[int], list[int]]
+
+
+def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[Split], labels: Sequence[str],
+                   progress: Callable[[str], None] = print, train_share: float = 1.0, seed: int = 13,
+                   state: str | Path | None = None) -> dict[str, dict]:
+    """Run `tag(train_docs, test_docs)` per split and summarise each of its variants.
+
+    `tag` returns `{variant: predictions}`: one training can be scored under several decoding variants
+    (document steps on and off) on exactly the same folds. With `train_share` < 1 each split trains on
+    that share of its training groups (a learning-curve point; the test documents stay the same). With
+    `state`, each finished split is appended to that JSONL file and a rerun skips the splits found there
+    (for the same test documents), so an interrupted run resumes.
+
+    Per label, the mean and std of F1 are over the splits whose test documents contain that label;
+    `pooled` scores count every split's true positives, predictions and gold spans together.
     """
+    done = _read_state(state)
     folds = []
-    pooled: dict[str, dict[str, int]] = {}
-    for index, (train, test) in enumerate(document_folds(documents, n_folds)):
+    started, trained = time.monotonic(), 0
+    for index, (train, test) in enumerate(splits):
         test_docs = [documents[i] for i in test]
-        predicted = tag([documents[i] for i in train], test_docs)
-        scores = entity_scores(test_docs, predicted)
-        folds.append({"fold": index, "test_ids": [d.id for d in test_docs], "scores": scores})
-        for label, counts in span_counts(test_docs, predicted).items():
+        key = hashlib.sha256("\n".join(d.id for d in test_docs).encode()).hexdigest()[:16]
+        if (index, key) in done:
+            folds.append(done[index, key])
+            progress(f"split {index + 1}/{len(splits)}: done before")
+            continue
+        train_docs = [documents[i] for i in train]
+        if train_share < 1.0:
+            train_docs = subsample_groups(train_docs, train_share, seed + index)
+        variants = {name: {"scores": entity_scores(test_docs, predicted), "counts": span_counts(test_docs, predicted)}
+                    for name, predicted in tag(train_docs, test_docs).items()}
+        fold = {"fold": index, "key": key, "test_ids": [d.id for d in test_docs], "train_documents": len(train_docs),
+                "variants": variants}
+        folds.append(fold)
+        if state:
+            with open(state, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(fold, ensure_ascii=False) + "\n")
+        trained += 1
+        elapsed = time.monotonic() - started
+        micro = ", ".join(f"{name or 'micro-F1'} {v['scores']['micro']['f1']:.3f}" for name, v in variants.items())
+        progress(f"split {index + 1}/{len(splits)}: {micro} on {len(test_docs)} documents (trained on "
+                 f"{len(train_docs)}); {elapsed / 60:.0f} min, ETA {elapsed / trained * (len(splits) - index - 1) / 60:.0f} min")
+    names = list(folds[0]["variants"]) if folds else []
+    return {name: summarise([{**{k: v for k, v in f.items() if k != "variants"}, **f["variants"][name]} for f in folds],
+                            labels) for name in names}
+
+
+def _read_state(state: str | Path | None) -> dict[tuple[int, str], dict]:
+    if not state or not Path(state).exists():
+        return {}
+    with open(state, encoding="utf-8") as handle:
+        return {(fold["fold"], fold["key"]): fold for fold in map(json.loads, handle) if fold}
+
+
+def summarise(folds: Sequence[dict], labels: Sequence[str]) -> dict:
+    """Mean ± std of F1 per label over the folds that have it, and pooled counts and scores."""
+    pooled: dict[str, dict[str, int]] = {}
+    for fold in folds:
+        for label, counts in fold["counts"].items():
             total = pooled.setdefault(label, {"tp": 0, "predicted": 0, "gold": 0})
             for key in total:
                 total[key] += counts.get(key, 0)
-        progress(f"fold {index + 1}: micro-F1 {scores['micro']['f1']:.3f} on {', '.join(d.id for d in test_docs)}")
     summary = {}
     for label in [*labels, "micro", "macro"]:
         values = [f["scores"][label]["f1"] for f in folds if f["scores"].get(label, {}).get("support", 0) > 0]
@@ -51,4 +125,4 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, n_folds: int | No
     totals = {k: sum(c[k] for label, c in pooled.items() if label in labels) for k in ("tp", "predicted", "gold")}
     pooled_scores = {label: prf(c["tp"], c["predicted"], c["gold"]) for label, c in pooled.items() if label in labels}
     pooled_scores["micro"] = prf(totals["tp"], totals["predicted"], totals["gold"])
-    return {"folds": folds, "summary": summary, "pooled": pooled_scores, "pooled_counts": pooled}
+    return {"folds": list(folds), "summary": summary, "pooled": pooled_scores, "pooled_counts": pooled}

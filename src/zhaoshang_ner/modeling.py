@@ -130,8 +130,9 @@ class ZhaoshangNerModel(BertPreTrainedModel):
             attach_lexicon(model, Lexicon.load(path / LEXICON_DIR), load_tokenizer(path))
         return model
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, lexicon_features=None,
-                labels=None, **kwargs) -> TokenClassifierOutput:
+    def encode(self, input_ids, attention_mask=None, token_type_ids=None, lexicon_features=None) -> torch.Tensor:
+        """The encoder's output states with the lexicon embedding added where the config says (shared by
+        the token classifier and the heads of the multi-task stage)."""
         inputs_embeds = None
         added = None
         if self.feature_projection is not None:
@@ -145,6 +146,11 @@ class ZhaoshangNerModel(BertPreTrainedModel):
         states = outputs.last_hidden_state
         if added is not None and self.config.feature_inject == "output":
             states = states + added
+        return states
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, lexicon_features=None,
+                labels=None, **kwargs) -> TokenClassifierOutput:
+        states = self.encode(input_ids, attention_mask, token_type_ids, lexicon_features)
         logits = self.classifier(self.dropout(states))
         loss = None
         if labels is not None:

@@ -16,12 +16,14 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
+from zhaoshang_ner.backends import make_backend
 from zhaoshang_ner.alignment import TokenizedText, token_tags_to_spans, tokenize
 from zhaoshang_ner.context import Candidate, consistent_labels, region_roles
 from zhaoshang_ner.documents import Span
 from zhaoshang_ner.features import WindowInput, collate, document_features, window_inputs
 from zhaoshang_ner.modeling import ZhaoshangNerModel, load_model, resolve_device
 from zhaoshang_ner.rules import rule_spans
+from zhaoshang_ner.timing import StageTimes, timed
 from zhaoshang_ner.tokenization import load_tokenizer
 from zhaoshang_ner.values import entity_values
 from zhaoshang_ner.windows import owner_windows, text_blocks
@@ -96,7 +98,8 @@ class Predictor:
     """Wraps a fine-tuned model for CPU or GPU inference on documents of any length."""
 
     def __init__(self, model: ZhaoshangNerModel, tokenizer, device: str | torch.device | None = None,
-                 batch_size: int = 8, max_length: int | None = None):
+                 batch_size: int = 8, max_length: int | None = None, backend: str = "torch",
+                 model_dir: str | Path | None = None):
         config = model.config
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         self.model = model.to(self.device).eval()
@@ -107,6 +110,7 @@ class Predictor:
                              "(the model's position embeddings)")
         self.stride = min(config.window_stride, self.max_length // 4)
         self.batch_size = batch_size
+        self.times: StageTimes | None = None  # set to profile the stages (scripts/bench_predict.py)
         self.tags = config.tags
         self.labels = list(config.ner_labels)
         # Rules only stand in for labels the model knows: a model trained on another label set
@@ -118,10 +122,8 @@ class Predictor:
         self.allowed = valid_transitions(self.tags).numpy()
         self.label_columns = {label: [self.tags.index(f"B-{label}"), self.tags.index(f"I-{label}")]
                               for label in self.labels}
-        # bf16 on GPUs that have it, fp16 on older ones; CPU stays fp32.
-        self.autocast_dtype = None
-        if self.device.type == "cuda":
-            self.autocast_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        self.backend = backend
+        self.forward = make_backend(backend, self.model, model_dir, self.device)
 
     @classmethod
     def from_model(cls, model: ZhaoshangNerModel, tokenizer, **kwargs) -> "Predictor":
@@ -132,7 +134,7 @@ class Predictor:
     def from_pretrained(cls, path: str | Path, device: str = "auto", **kwargs) -> "Predictor":
         """Load a model directory saved by the training script (safetensors only, never pickle)."""
         model = load_model(path)
-        return cls(model, load_tokenizer(path), resolve_device(device), **kwargs)
+        return cls(model, load_tokenizer(path), resolve_device(device), model_dir=path, **kwargs)
 
     # ------------------------------------------------------------------------------------------ public
 
@@ -157,6 +159,13 @@ class Predictor:
             if block.last:
                 yield block.doc, self.finish(texts[block.doc], candidates.pop(block.doc))
 
+    def candidates(self, texts: Sequence[str], batch_size: int | None = None) -> list[list[Candidate]]:
+        """Each text's spans before the document steps (to score several decoding variants of one model)."""
+        found: list[list[Candidate]] = [[] for _ in texts]
+        for block, spans in self.blocks(_check_texts(texts), batch_size):
+            found[block.doc].extend(spans)
+        return found
+
     def blocks(self, texts: Sequence[str], batch_size: int | None = None,
                progress: Callable[[int], None] | None = None,
                start_blocks: dict[int, int] | None = None) -> Iterator[tuple[_Block, list[Candidate]]]:
@@ -177,19 +186,24 @@ class Predictor:
 
     def finish(self, text: str, candidates: Iterable[Candidate]) -> list[Entity]:
         """The document-level steps (switched by the config) and normalised values."""
-        spans = sorted(candidates, key=lambda c: c.start)
-        if self.model.config.doc_consistency:
-            spans = consistent_labels(text, spans)
-        if self.model.config.region_roles:
-            spans = region_roles(text, spans)
-        return [Entity(c.start, c.end, c.label, c.text, c.score, entity_values(c.label, c.text)) for c in spans]
+        with timed(self.times, "decoding"):
+            spans = sorted(candidates, key=lambda c: c.start)
+            if self.model.config.doc_consistency:
+                spans = consistent_labels(text, spans)
+            if self.model.config.region_roles:
+                spans = region_roles(text, spans)
+        with timed(self.times, "values"):
+            return [Entity(c.start, c.end, c.label, c.text, c.score, entity_values(c.label, c.text)) for c in spans]
 
     # ------------------------------------------------------------------------------------------ steps
 
     def _prepare(self, index: int, text: str, start: int, end: int, last: bool) -> _Block:
-        tokens = tokenize(self.tokenizer, text[start:end])
-        rows = window_inputs(self.tokenizer, tokens, index, self.max_length, self.stride,
-                             features=document_features(self.lexicon, tokens))
+        with timed(self.times, "tokenise"):
+            tokens = tokenize(self.tokenizer, text[start:end])
+        with timed(self.times, "lexicon features"):
+            features = document_features(self.lexicon, tokens)
+        with timed(self.times, "windows"):
+            rows = window_inputs(self.tokenizer, tokens, index, self.max_length, self.stride, features=features)
         return _Block(index, start, last, tokens, rows, [None] * len(rows))
 
     def _run(self, blocks: list[_Block], batch_size: int,
@@ -197,19 +211,17 @@ class Predictor:
         """Forward all windows of `blocks` (longest first, so batches pad little), then decode each block."""
         rows = [(b, k) for b in blocks for k in range(len(b.rows))]
         rows.sort(key=lambda bk: -len(bk[0].rows[bk[1]].input_ids))
-        with torch.inference_mode():
-            for first in range(0, len(rows), batch_size):
-                chunk = rows[first : first + batch_size]
+        for first in range(0, len(rows), batch_size):
+            chunk = rows[first : first + batch_size]
+            with timed(self.times, "windows"):
                 batch = collate([b.rows[k] for b, k in chunk], self.tokenizer.pad_token_id)
-                batch = {key: value.to(self.device) for key, value in batch.items()}
-                with torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.float32,
-                                    enabled=self.autocast_dtype is not None):
-                    logits = self.model(**batch).logits
-                probs = logits.float().softmax(-1).cpu().numpy()
-                for j, (b, k) in enumerate(chunk):
-                    b.probs[k] = probs[j, 1 : len(b.rows[k].input_ids) - 1]  # drop [CLS]/[SEP]
+            with timed(self.times, "model forward"):
+                probs = self.forward(batch)
+            for j, (b, k) in enumerate(chunk):
+                b.probs[k] = probs[j, 1 : len(b.rows[k].input_ids) - 1]  # drop [CLS]/[SEP]
         for block in blocks:
-            found = self._decode(block)
+            with timed(self.times, "decoding"):
+                found = self._decode(block)
             block.probs, block.rows = [], []
             if progress:
                 progress(len(block.tokens.text))

@@ -16,6 +16,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
+from zhaoshang_ner.augment import KINDS, noisy_copies
 from zhaoshang_ner.checkpoint import load_checkpoint_weights, load_training_state, save_training_state
 from zhaoshang_ner.config import ListOf, MapOf, Section
 from zhaoshang_ner.documents import Document, write_text_atomic
@@ -59,6 +60,8 @@ TRAIN_SCHEMA = Section({
     "rule_labels": ListOf(str),
     "doc_consistency": bool,
     "region_roles": bool,
+    # chance per training document of a noisy copy of each kind (zhaoshang_ner.augment)
+    "augment": Section({kind: float for kind in KINDS}, optional=True),
 })
 
 
@@ -113,6 +116,8 @@ def fit(
     labels = list(labels if labels is not None else cfg["labels"])
     tokenizer = load_encoder_tokenizer(encoder, cfg.get("vocab"))
     model = new_model(cfg, encoder, labels, tokenizer).to(device)
+    if cfg.get("augment"):
+        documents = [*documents, *noisy_copies(documents, cfg["augment"], cfg["seed"])]
     rows = training_rows(tokenizer, documents, model.config.label2id, cfg["max_length"], cfg["stride"], model.lexicon)
     if not rows:
         raise ValueError("no training windows: are the documents empty?")
@@ -180,7 +185,7 @@ def aux_stage(cfg: dict, output_dir: Path, resume: bool) -> str:
     if model_dir.exists() and (output_dir / "aux" / "DONE").exists():
         print(f"auxiliary stage: reusing {model_dir}")
         return str(model_dir)
-    stage = {**cfg, **{k: aux[k] for k in ("epochs", "lr", "batch_size", "max_length") if k in aux}}
+    stage = {**cfg, **{k: aux[k] for k in ("epochs", "lr", "batch_size", "max_length") if k in aux}, "augment": None}
     documents = load_aux(aux, cfg["seed"])
     print(f"auxiliary stage: {len(documents):,} public sentences")
     fit(stage, documents, output_dir / "aux", labels=cfg["labels"], resume=resume, desc="aux")
