@@ -1,5 +1,7 @@
 """Normalised AMOUNT/DATE values, on forms taken from the shared articles and common variants."""
 
+import time
+
 import pytest
 
 from zhaoshang_ner.values import AmountValue, DateValue, entity_values, parse_amount, parse_date
@@ -130,3 +132,25 @@ def test_parse_date_rejects_vague_or_invalid(text):
 )
 def test_entity_values(label, text, expected):
     assert entity_values(label, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 400 + "元", "1万亿亿万亿元", "亿" * 200_000 + "元", "2000万亿元", "200万亿美元", "1" * 30 + "亿日元"],
+)
+def test_item_10_absurd_magnitudes_get_no_value(text):
+    assert parse_amount(text) is None
+    assert entity_values("AMOUNT", text) == {}  # no `value`, never Infinity (which is not JSON)
+
+
+@pytest.mark.parametrize(("text", "value", "currency"),
+                         [("1000万亿元", 1e15, "CNY"), ("100万亿美元", 1e14, "USD"), ("1万亿日元", 1e12, "JPY")])
+def test_item_10_the_largest_real_sums_keep_their_value(text, value, currency):
+    assert parse_amount(text) == AmountValue(pytest.approx(value), currency, False)
+
+
+def test_item_10_long_digit_runs_fail_fast():
+    # `\d+` inside `(...)+` used to try every split of the digits: 24 digits took seconds, 40 forever.
+    started = time.perf_counter()
+    assert parse_amount("1" * 5000 + "个") is None and parse_amount("1.1" * 5000 + "元") is None
+    assert time.perf_counter() - started < 1.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import asdict, dataclass
-from decimal import Decimal
+from decimal import Decimal, Overflow, localcontext
 
 # Traditional and full-width forms mapped, one character to one, to those the grammars below use.
 _FOLD = str.maketrans(
@@ -34,12 +34,22 @@ CURRENCIES: dict[str, str] = {
 }
 _CURRENCY = "|".join(sorted(map(re.escape, CURRENCIES), key=len, reverse=True))
 
+# Yuan per unit, to the order of magnitude only: enough to tell a real sum from an absurd one.
+CNY_PER_UNIT = {"CNY": 1.0, "USD": 7.0, "EUR": 8.0, "GBP": 9.0, "HKD": 0.9, "JPY": 0.05, "KRW": 0.005,
+                "AUD": 4.7, "CAD": 5.2}
+# The largest sum an article can mean, in yuan: world output is about 7e14 yuan a year, so a bigger
+# "amount" (`1万亿亿万亿元`, a 400-digit number) is a misreading and gets no `value` rather than a
+# number no one meant (or Infinity, which is not JSON).
+MAX_CNY = 1e15
+
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _HEDGES = ("超过", "约合", "约", "近", "超", "逾", "过")
 _AMOUNT = re.compile(
     rf"(?P<hedge>{'|'.join(_HEDGES)})?(?P<pre>人民币)?"
-    r"(?P<body>(?:\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿数几余多])+)"
+    # Possessive quantifiers: a long digit run that does not match must fail in linear time, not
+    # try every split of the digits (`\d+` inside `(...)+` backtracks exponentially).
+    r"(?P<body>(?:\d++(?:,\d{3})*+(?:\.\d++)?|[零〇一二两三四五六七八九十百千万亿数几余多])++)"
     rf"(?P<cur>{_CURRENCY})?"
 )
 
@@ -82,7 +92,8 @@ def parse_amount(text: str) -> AmountValue | None:
     """Parse `130亿元`, `6300万美元`, `450余万元`, `数十亿元`, `１２０亿元`; `None` if it is not money.
 
     Without a currency word a 万/亿 unit is required and CNY is assumed (`120亿`), because a bare
-    number (`357`) is not a sum of money.
+    number (`357`) is not a sum of money. Above `MAX_CNY` yuan (at `CNY_PER_UNIT`) it is not a sum
+    either: `None`, so a value is always a finite number.
     """
     match = _AMOUNT.fullmatch(fold(text.strip()))
     if match is None:
@@ -93,10 +104,12 @@ def parse_amount(text: str) -> AmountValue | None:
     if not (match["cur"] or match["pre"] or re.search("[万亿]", body)):
         return None
     approximate = bool(match["hedge"]) or bool(re.search("[余多数几]", body))
-    value = _chinese_number(re.sub("[余多,]", "", body))
-    if value <= 0:
-        return None
     currency = CURRENCIES[match["cur"]] if match["cur"] else "CNY"
+    with localcontext() as context:
+        context.traps[Overflow] = False  # `亿` repeated past Decimal's exponent range reads as Infinity
+        value = _chinese_number(re.sub("[余多,]", "", body))
+    if not 0 < value * Decimal(CNY_PER_UNIT[currency]) <= Decimal(MAX_CNY):
+        return None
     return AmountValue(float(value), currency, approximate)
 
 
