@@ -16,11 +16,17 @@ def make(doc_id: str, text: str, *spans: tuple[str, str]) -> Document:
     return Document(doc_id, text, entities)
 
 
-def test_label_conflict_lists_every_occurrence():
+def test_host_and_partner_are_one_class_for_conflicts():
+    """The role of a place depends on its article (spec), so HOST vs PARTNER is not a conflict."""
     docs = [make("a", "赴深圳招商", ("深圳", "PARTNER_REGION")), make("b", "落户深圳市", ("深圳", "HOST_REGION"))]
+    assert check(docs) == []
+
+
+def test_label_conflict_lists_every_occurrence():
+    docs = [make("a", "赴深圳招商", ("深圳", "PARTNER_REGION")), make("b", "落户深圳市", ("深圳", "COMPANY"))]
     (finding,) = check(docs)
     assert finding.kind == "label-conflict" and finding.string == "深圳"
-    assert [(o.doc_id, o.start, o.label) for o in finding.occurrences] == [("a", 1, "PARTNER_REGION"), ("b", 2, "HOST_REGION")]
+    assert [(o.doc_id, o.start, o.label) for o in finding.occurrences] == [("a", 1, "PARTNER_REGION"), ("b", 2, "COMPANY")]
 
 
 def test_unannotated_occurrence_with_context():
@@ -56,11 +62,11 @@ def test_allowlist_suppresses_and_rejects_lines_without_reason(tmp_path):
 
 
 def test_format_names_doc_offset_and_context():
-    docs = [make("a", "赴深圳招商", ("深圳", "PARTNER_REGION")), make("b", "第一行\n深圳", ("深圳", "HOST_REGION"))]
+    docs = [make("a", "赴深圳招商", ("深圳", "PARTNER_REGION")), make("b", "第一行\n深圳", ("深圳", "COMPANY"))]
     assert format_findings(check(docs)) == (
-        "'深圳' has labels HOST_REGION, PARTNER_REGION:\n"
+        "'深圳' has labels COMPANY, PARTNER_REGION:\n"
         "  a @1 PARTNER_REGION: 赴[深圳]招商\n"
-        "  b @4 HOST_REGION: 第一行\\n[深圳]\n"
+        "  b @4 COMPANY: 第一行\\n[深圳]\n"
         "1 finding(s)\n"
     )
 

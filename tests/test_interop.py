@@ -24,7 +24,9 @@ def test_doccano_record_shape():
     doc = read_documents(GOLD)[0]
     record = to_doccano(doc)
     assert set(record) == {"id", "text", "label", "meta"}
-    assert record["meta"] == {"source": doc.source, "sha256": doc.sha256, "status": doc.status, "annotator": doc.annotator}
+    assert {k: record["meta"][k] for k in ("source", "sha256", "status", "annotator")} == {
+        "source": doc.source, "sha256": doc.sha256, "status": doc.status, "annotator": doc.annotator}
+    assert "text" not in record["meta"]
     start, end, label = record["label"][0]
     assert doc.text[start:end] and label in {s.label for s in doc.entities}
 
@@ -32,8 +34,9 @@ def test_doccano_record_shape():
 def test_labelstudio_task_shape():
     doc = read_documents(GOLD)[0]
     task = to_labelstudio(doc)
-    assert task["data"] == {"id": doc.id, "text": doc.text, "source": doc.source, "sha256": doc.sha256,
-                            "status": doc.status, "annotator": doc.annotator}
+    assert {k: task["data"][k] for k in ("id", "text", "source", "sha256", "status", "annotator")} == {
+        "id": doc.id, "text": doc.text, "source": doc.source, "sha256": doc.sha256, "status": doc.status,
+        "annotator": doc.annotator}
     result = task["annotations"][0]["result"][0]
     assert {k: result[k] for k in ("from_name", "to_name", "type")} == {"from_name": "label", "to_name": "text", "type": "labels"}
     value = result["value"]

@@ -1,11 +1,12 @@
-"""Encoding detection: UTF-8 (with/without BOM), GB18030/GBK and Big5, on real article text."""
+"""Encoding detection: UTF-8 (with/without BOM), UTF-16/32 with a BOM, GB18030/GBK and Big5, on real
+article text; binary data refused, a stray NUL and damaged bytes tolerated (and counted)."""
 
 import random
 from pathlib import Path
 
 import pytest
 
-from zhaoshang_ner.textio import UndecodableError, decode_bytes, read_text_file
+from zhaoshang_ner.textio import Decoded, UndecodableError, decode_bytes, decode_text, read_text_file
 
 SHARED = Path(__file__).parents[1].parent / "shared"
 ARTICLES = SHARED / "articles"
@@ -49,18 +50,48 @@ def test_text_is_not_normalised():
 
 def test_few_bad_bytes_are_tolerated_as_replacement_characters():
     data = SIMPLIFIED_SAMPLE.encode("gb18030") + b"\xff"
-    text, name = decode_bytes(data)
-    assert name == "gb18030"
-    assert text.startswith(SIMPLIFIED_SAMPLE) and text.endswith("\ufffd")
+    assert decode_text(data) == Decoded(SIMPLIFIED_SAMPLE + "\ufffd", "gb18030", 1)
+
+
+def test_item_13_damaged_utf8_bytes_are_counted():
+    data = SIMPLIFIED_SAMPLE.encode("utf-8")
+    damaged = data[:12] + b"\xff" + data[12:30] + b"\xc3" + data[30:]
+    decoded = decode_text(damaged)
+    assert decoded.encoding == "utf-8" and decoded.replaced == 2
+    assert decoded.text.replace("\ufffd", "") == SIMPLIFIED_SAMPLE
+    assert decode_text("原文有\ufffd字符".encode("utf-8")).replaced == 0  # a U+FFFD that was written is no damage
+
+
+@pytest.mark.parametrize("text", ["陆路", "隆垄拢陇楼娄", "卢颅庐炉掳卤虏鲁麓碌露路"])
+def test_item_13_short_gbk_that_is_valid_utf8_is_read_as_gbk(text):
+    data = text.encode("gbk")
+    data.decode("utf-8")  # valid UTF-8 by accident (Latin-1 and Greek letters)
+    assert decode_bytes(data) == (text, "gb18030")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_item_16_utf16_and_utf32_with_a_bom_are_text(encoding):
+    data = ("\ufeff" + SIMPLIFIED_SAMPLE).encode(encoding) if encoding != "utf-16" else SIMPLIFIED_SAMPLE.encode(encoding)
+    assert decode_text(data) == Decoded(SIMPLIFIED_SAMPLE, "utf-32" if encoding == "utf-32" else "utf-16")
+
+
+def test_item_16_a_stray_nul_is_kept_not_rejected():
+    text = SIMPLIFIED_SAMPLE * 2 + "\x00" + SIMPLIFIED_SAMPLE
+    assert decode_text(text.encode("utf-8")) == Decoded(text, "utf-8")
+    assert decode_text(text.encode("gb18030")) == Decoded(text, "gb18030")
+    assert decode_text(b"a\x00b") == Decoded("a\x00b", "utf-8")  # one NUL in a short text too
 
 
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "NUL"),
-        ("UTF-16 中文".encode("utf-16"), "NUL"),
-        (random.Random(0).randbytes(4000).replace(b"\x00", b"\x01"), "mostly undecodable"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data.*NUL"),
+        ("UTF-16 中文".encode("utf-16-le"), "binary data.*NUL"),  # without a BOM it is not recognised
+        (random.Random(0).randbytes(4000).replace(b"\x00", b"\x01"), "binary data"),
+        (random.Random(0).randbytes(4000).translate(bytes(range(128, 160)) + bytes(range(32, 256))), "mostly undecodable"),  # no control bytes
+        (SIMPLIFIED_SAMPLE.encode("utf-8") + b"\x00" * 200, "binary data: 200 of"),  # NUL padding
         (b"\xef\xbb\xbf\xff\xfe", "BOM"),
+        (b"\xff\xfe\x00\xd8", "utf-16 BOM but invalid"),
     ],
 )
 def test_binary_data_is_rejected(data, reason):
@@ -97,11 +128,21 @@ def test_every_shared_article_round_trips_through_gb18030():
         assert decode_bytes(text.encode("gb18030")) == (text, "gb18030"), path.name
 
 
+@needs_shared
+def test_every_shared_article_stays_utf8():
+    for path in sorted(ARTICLES.rglob("*.txt")):
+        data = path.read_bytes()
+        assert decode_text(data) == Decoded(data.decode("utf-8").removeprefix("\ufeff"),
+                                            "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"), path.name
+
+
 def test_read_text_file(tmp_path):
     good = tmp_path / "big5.txt"
     good.write_bytes(TRADITIONAL_SAMPLE.encode("big5"))
-    assert read_text_file(good) == (TRADITIONAL_SAMPLE, "big5")
+    assert read_text_file(good) == Decoded(TRADITIONAL_SAMPLE, "big5")
     bad = tmp_path / "image.bin"
     bad.write_bytes(b"\x00\x01\x02")
-    with pytest.raises(UndecodableError, match="image.bin: contains NUL"):
+    with pytest.raises(UndecodableError, match="image.bin: binary data"):
         read_text_file(bad)
+    with pytest.raises(UndecodableError, match=f"big5.txt: larger than {len(TRADITIONAL_SAMPLE.encode('big5')) - 1} bytes"):
+        read_text_file(good, max_bytes=len(TRADITIONAL_SAMPLE.encode("big5")) - 1)

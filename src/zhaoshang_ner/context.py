@@ -84,7 +84,7 @@ def region_roles(text: str, spans: Sequence[Candidate]) -> list[Candidate]:
     regions = [s for s in spans if s.label in REGION_LABELS and not s.fixed]
     if not regions:
         return list(spans)
-    headline = text.split("\n", 1)[0]
+    headline = text.split("\n", 1)[0] if "\n" in text.strip() else ""  # a lone paragraph has no headline
     counts: dict[str, int] = defaultdict(int)
     for span in regions:
         counts[span.text] += 1
@@ -98,10 +98,10 @@ def region_roles(text: str, spans: Sequence[Candidate]) -> list[Candidate]:
         if HOST_CUES.search(text[span.end : span.end + 3]):
             evidence[span.text] += 1.0
     for string, count in counts.items():
-        evidence[string] += (string in headline) + (count == most and count > 1)
+        evidence[string] += (bool(headline) and string in headline) + (count == most and count > 1)
     out = []
     for span in spans:
-        if span in regions:
+        if span.label in REGION_LABELS and not span.fixed:
             role = "HOST_REGION" if evidence[span.text] > 0 else "PARTNER_REGION"
             if role != span.label:
                 span = replace(span, label=role, score=(span.probs or {}).get(role, span.score))

@@ -1,0 +1,50 @@
+"""Document-level steps: one label per repeated string, propagation to missed mentions, region roles."""
+
+from zhaoshang_ner.context import Candidate, consistent_labels, region_roles
+
+TEXT = "黄石市招商引资签约\n黄石市长带队赴深圳招商，黄石与深圳企业签约，深圳客商来黄石投资。"
+
+
+def at(string: str, nth: int = 0) -> int:
+    start = -1
+    for _ in range(nth + 1):
+        start = TEXT.index(string, start + 1)
+    return start
+
+
+def cand(string, nth, label, score, probs=None, fixed=False) -> Candidate:
+    start = at(string, nth)
+    return Candidate(start, start + len(string), label, string, score, probs or {label: score}, fixed)
+
+
+def test_the_string_takes_its_most_probable_label_unless_the_model_is_sure():
+    spans = [cand("黄石市", 0, "HOST_REGION", 0.8, {"HOST_REGION": 0.8, "PERSON": 0.1}),
+             cand("黄石市", 1, "PERSON", 0.5, {"HOST_REGION": 0.4, "PERSON": 0.5}),
+             cand("深圳", 0, "PARTNER_REGION", 0.95, {"PARTNER_REGION": 0.95, "COMPANY": 0.02}),
+             cand("深圳", 1, "COMPANY", 0.92, {"PARTNER_REGION": 0.05, "COMPANY": 0.92})]
+    out = consistent_labels(TEXT, spans)
+    by_start = {s.start: s for s in out}
+    assert by_start[at("黄石市", 1)].label == "HOST_REGION"  # relabelled: 0.8 + 0.4 > 0.1 + 0.5
+    assert by_start[at("黄石市", 1)].score == 0.4  # its probability of the new label
+    assert by_start[at("深圳", 1)].label == "COMPANY"  # confident: its context clearly differs
+
+
+def test_missed_mentions_get_the_string_label_and_rules_are_never_touched():
+    spans = [cand("深圳", 0, "PARTNER_REGION", 0.9), cand("签约", 0, "AMOUNT", 1.0, fixed=True)]
+    out = consistent_labels(TEXT, spans)
+    shenzhen = [s for s in out if s.text == "深圳"]
+    assert [s.start for s in shenzhen] == [at("深圳", k) for k in range(3)]
+    assert all(s.label == "PARTNER_REGION" for s in shenzhen) and shenzhen[1].score == 0.45
+    assert [s for s in out if s.fixed] == [spans[1]]
+    assert not any(s.text == "签约" and not s.fixed for s in out)  # a rule span's string is not propagated
+
+
+def test_region_roles_follow_the_article_evidence():
+    spans = [cand("黄石市", 0, "PARTNER_REGION", 0.5, {"HOST_REGION": 0.45, "PARTNER_REGION": 0.5}),
+             cand("黄石", 2, "HOST_REGION", 0.6, {"HOST_REGION": 0.6, "PARTNER_REGION": 0.3}),
+             cand("深圳", 0, "HOST_REGION", 0.55, {"HOST_REGION": 0.55, "PARTNER_REGION": 0.4}),
+             cand("深圳", 1, "PARTNER_REGION", 0.6, {"HOST_REGION": 0.3, "PARTNER_REGION": 0.6})]
+    out = {(s.text, s.start): s.label for s in region_roles(TEXT, spans)}
+    assert out["黄石市", at("黄石市")] == "HOST_REGION"  # in the headline
+    assert out["深圳", at("深圳")] == "PARTNER_REGION"  # after 赴
+    assert out["深圳", at("深圳", 1)] == "PARTNER_REGION"  # one role per string
