@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     folds = {r["folds_k"] for r in results}
     lines = [f"# {args.title}", "",
              f"Document-grouped folds: {', '.join(map(str, sorted(folds)))}; same folds for every column "
-             "(GroupKFold over document ids). Commands:", ""]
+             "(GroupKFold over document groups). Commands:", ""]
     lines += [f"- {r['name']}: `{r['command']}`" for r in results]
     lines += ["", f"This table: `{command_line('scripts/compare_reports.py', argv)}`"]
     body = "\n".join(lines) + "\n\n" + comparison_markdown(results, LABELS)

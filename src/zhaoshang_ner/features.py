@@ -68,27 +68,26 @@ def training_rows(
 
 
 def collate(rows: Sequence[WindowInput], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch to its longest row."""
+    """Pad a batch to its longest row (built in NumPy: one tensor per field, not one per row)."""
     width = max(len(r.input_ids) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
-    features = None
-    if rows[0].features is not None:
-        features = torch.zeros((len(rows), width, rows[0].features.shape[1]), dtype=torch.float32)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    labels = np.full((len(rows), width), IGNORE, dtype=np.int64) if rows[0].labels is not None else None
+    features = (np.zeros((len(rows), width, rows[0].features.shape[1]), dtype=np.float32)
+                if rows[0].features is not None else None)
     for i, row in enumerate(rows):
         n = len(row.input_ids)
-        ids[i, :n] = torch.tensor(row.input_ids)
+        ids[i, :n] = row.input_ids
         mask[i, :n] = 1
-        if row.labels is not None:
-            labels[i, :n] = torch.tensor(row.labels)
+        if labels is not None:
+            labels[i, :n] = row.labels
         if features is not None:
-            features[i, :n] = torch.from_numpy(row.features)
-    batch = {"input_ids": ids, "attention_mask": mask}
-    if rows[0].labels is not None:
-        batch["labels"] = labels
+            features[i, :n] = row.features
+    batch = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask)}
+    if labels is not None:
+        batch["labels"] = torch.from_numpy(labels)
     if features is not None:
-        batch["lexicon_features"] = features
+        batch["lexicon_features"] = torch.from_numpy(features)
     return batch
 
 

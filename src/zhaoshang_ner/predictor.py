@@ -42,10 +42,18 @@ def valid_transitions(tags: Sequence[str]) -> torch.Tensor:
 
 
 def viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
-    """The most probable tag sequence that is valid BIO (argmax alone leaves stray `I-` tags that split spans)."""
+    """The most probable tag sequence that is valid BIO (argmax alone leaves stray `I-` tags that split spans).
+
+    When the per-token argmax is itself valid it is the answer (it maximises the sum over all paths, so
+    over the valid ones too), and the dynamic programme runs only where it is not.
+    """
+    best = log_probs.argmax(1)
+    may_start = allowed.all(0)  # tags that may follow anything (O, B-X) may also start
+    if may_start[best[0]] and allowed[best[:-1], best[1:]].all():
+        return best.tolist()
     n, t = log_probs.shape
     forbid = np.where(allowed, 0.0, -np.inf)
-    score = log_probs[0] + np.where(allowed.all(0), 0.0, -np.inf)  # tags that may follow anything may start
+    score = log_probs[0] + np.where(may_start, 0.0, -np.inf)
     back = np.zeros((n, t), dtype=np.int64)
     for k in range(1, n):
         candidates = score[:, None] + forbid

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from zhaoshang_ner.alignment import TokenizedText
 
 SENTENCE_ENDS = set("。！？；!?;")
@@ -63,13 +65,16 @@ def make_windows(tokens: TokenizedText, max_tokens: int, stride: int) -> list[Wi
 
 def owner_windows(windows: list[Window], n_tokens: int) -> list[tuple[int, int]]:
     """For each token, `(window index, position in window)` of the window that predicts it."""
-    best: list[tuple[int, int, int]] = [(-1, -1, -1)] * n_tokens  # (margin, window, position)
+    best = np.full(n_tokens, -1)  # margin of the owner so far
+    owner = np.zeros(n_tokens, dtype=np.int64)
     for w, window in enumerate(windows):
-        for t in range(window.start, window.end):
-            margin = min(t - window.start, window.end - 1 - t)
-            if margin > best[t][0]:
-                best[t] = (margin, w, t - window.start)
-    return [(w, p) for _, w, p in best]
+        tokens = np.arange(window.start, window.end)
+        margin = np.minimum(tokens - window.start, window.end - 1 - tokens)
+        better = margin > best[window.start : window.end]  # strictly: ties stay with the earlier window
+        best[window.start : window.end][better] = margin[better]
+        owner[window.start : window.end][better] = w
+    starts = np.array([window.start for window in windows], dtype=np.int64)
+    return list(zip(owner.tolist(), (np.arange(n_tokens) - starts[owner]).tolist()))
 
 
 BLOCK_CHARS = 20_000
