@@ -32,6 +32,7 @@ from zhaoshang_ner.documents import Document, write_text_atomic
 from zhaoshang_ner.features import collate, training_rows
 from zhaoshang_ner.labels import bio_tags
 from zhaoshang_ner.modeling import (
+    ENCODER_SIZE,
     ZhaoshangNerModel,
     build_model,
     load_encoder_tokenizer,
@@ -46,7 +47,7 @@ NONE = type(None)
 PUBLIC_TASK = Section({"name": str, "train": str, "dev": (str, NONE), "dev_from_train": (int, NONE),
                        "test": (str, NONE)})
 SCHEMA = Section({
-    "encoder": str, "vocab": (str, NONE), "lexicon": (str, NONE), "feature_inject": str,
+    "encoder": (str, ENCODER_SIZE), "vocab": (str, NONE), "lexicon": (str, NONE), "feature_inject": str,
     "datasets_dir": str, "public": ListOf(PUBLIC_TASK),
     "silver": Section({"cache": str, "corpus": str, "articles": str, "max_lines": int}, optional=True),
     "temperature": float, "max_length": int, "batch_size": int, "lr": float, "warmup_ratio": float,
