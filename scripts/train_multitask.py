@@ -17,7 +17,7 @@ import json
 import sys
 
 from zhaoshang_ner.config import ConfigError, command_line, load_config
-from zhaoshang_ner.multitask import SCHEMA, train_multitask
+from zhaoshang_ner.multitask import SCHEMA, train_multitask, write_card
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,12 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="configs/multitask.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--resume", action="store_true", help="continue from output_dir/checkpoint")
+    parser.add_argument("--card-only", action="store_true",
+                        help="only (re)write output_dir/model/ENCODER.md from output_dir/results.json")
     args = parser.parse_args(argv)
     try:
         cfg = load_config(args.config, args.overrides, SCHEMA)
     except (OSError, ConfigError) as exc:
         print(f"train_multitask: error: {exc}", file=sys.stderr)
         return 2
+    if args.card_only:
+        write_card(cfg)
+        return 0
     results = train_multitask(cfg, resume=args.resume, command=command_line("scripts/train_multitask.py", argv))
     summary = {name: {split: round(100 * entry[split]["micro_f1"], 2) for split in ("dev", "test") if split in entry}
                for name, entry in results["tasks"].items()}

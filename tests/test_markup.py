@@ -92,3 +92,21 @@ def test_preannotate_writes_drafts_that_training_never_sees(store, tmp_path, tin
     assert main(["apply", str(work), "--into", str(out), "--annotator", "human:t", "--articles", str(store.root)]) == 0
     assert main(args) == 0
     assert [d.status for d in read_documents(out, store)] == ["annotated", "annotated"]
+
+
+def test_a_new_paragraph_record_gets_its_corpus_group(tmp_path):
+    """`apply` on a paragraph that has no record yet stamps the group its corpus document gives it."""
+    import gzip
+
+    root = tmp_path / "articles"
+    root.mkdir()
+    lines = ["标题一", "青禾市签约项目。", "第二段。"]
+    (root / "corpus-paragraphs.jsonl").write_text(
+        json.dumps({"id": "p1", "text": lines[1], "shard": "corpus-000.txt.gz"}, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    (tmp_path / "corpus").mkdir()
+    with gzip.open(tmp_path / "corpus" / "corpus-000.txt.gz", "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    merged, done, errors = apply_file("=== corpus-paragraphs.jsonl#p1\n{{HOST_REGION:青禾市}}签约项目。\n", [],
+                                      ArticleStore(root), "agent:t", "annotated")
+    assert not errors and merged[0].group == "corpus-000:1" and merged[0].id == "corpus/p1"

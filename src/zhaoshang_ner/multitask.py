@@ -262,4 +262,51 @@ def train_multitask(cfg: dict, resume: bool = False, command: str = "") -> dict:
                 entry[split] = evaluate_task(model, task, docs, tokenizer, lexicon, device)
         results["tasks"][task.name] = entry
     write_text_atomic(out / "results.json", json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(out / "model" / "ENCODER.md", encoder_card(cfg, tasks, weights, results))
     return results
+
+
+DATA_LICENCES = {  # as ../shared/ner-datasets/README.md states them
+    "msra": "SIGHAN 2006 bakeoff data (repository Apache-2.0)", "cluener": "no licence stated (cite CLUENER2020)",
+    "boson": "no licence stated (BosonNLP release)", "resume": "no licence stated (cite Zhang & Yang 2018)",
+    "weibo": "annotations CC BY-SA 3.0, texts under Weibo's terms", "peoples_daily": "no licence stated",
+    "lac_pos": "Baidu LAC (Apache-2.0) tags over ../shared/corpus (texts belong to their publishers)",
+    "lac_ner": "Baidu LAC (Apache-2.0) tags over ../shared/corpus (texts belong to their publishers)",
+}
+
+
+def write_card(cfg: dict) -> None:
+    """Write the card of a finished run from its results.json (tasks reloaded for their sizes)."""
+    out = Path(cfg["output_dir"])
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    tasks = load_tasks(cfg)
+    write_text_atomic(out / "model" / "ENCODER.md", encoder_card(cfg, tasks, sampling_weights(tasks, cfg["temperature"]),
+                                                                 results))
+
+
+def encoder_card(cfg: dict, tasks: Sequence[Task], weights: Sequence[float], results: dict) -> str:
+    """The intermediate encoder's card: where it starts, what it learned, how it scores, and the licences."""
+    rows = ["| task | labels | training sentences | share of steps | dev F1 | test F1 | data and licence |",
+            "|---|---|---:|---:|---:|---:|---|"]
+    for task, weight in zip(tasks, weights):
+        entry = results["tasks"][task.name]
+        score = lambda split: f"{100 * entry[split]['micro_f1']:.1f}" if split in entry else "–"
+        rows.append(f"| {task.name} | {len(task.labels)} | {len(task.train):,} | {100 * weight:.0f} % | "
+                    f"{score('dev')} | {score('test')} | {DATA_LICENCES.get(task.name, '')} |")
+    return f"""# Intermediate encoder: multi-task on public NER sets and LAC silver labels
+
+Made by `scripts/train_multitask.py` (`zhaoshang_ner.multitask`): the encoder `{cfg['encoder']}` with the
+lexicon features of `{cfg['lexicon']}` ({cfg['feature_inject']} side) learns every task below at once, one
+classifier head per task with the task's own labels; task t is drawn per step with probability
+∝ n_t^(1/{cfg['temperature']:g}). {results['steps']:,} steps of {cfg['batch_size']} sentences (windows of
+{cfg['max_length']} tokens), lr {cfg['lr']:g}. The classifier saved here is the `{cfg['head']}` head; gold
+fine-tuning replaces it. Command: `{results['command']}`.
+
+Strict entity-level F1 of each task's own head (the whole test set where a split exists; dev splits
+are the sets' own, or held out from train as the config says):
+
+{chr(10).join(rows)}
+
+Licence: the weights start from `{cfg['encoder']}` (see its card) and were trained on the data above,
+each under the terms stated there; the lexicon is documented in `lexicon/lexicon.json`.
+"""
