@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
@@ -33,8 +34,9 @@ DECODING_VARIANTS = {"plain": (False, False), "consistency": (True, False), "rol
                      "consistency+roles": (True, True)}
 
 
-def model_tagger(cfg: dict, output_dir: Path, variants: bool):
-    """Fine-tune per fold; score the config's decoding, or (with `variants`) every decoding variant."""
+def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str]):
+    """Fine-tune per fold; score the config's decoding, or (with `variants`) every decoding variant, and the
+    config's decoding with each of `backends` (int8, ONNX) on the same fold model."""
     from zhaoshang_ner.training import aux_stage, fit
 
     encoder = aux_stage(cfg, output_dir, resume=True) if cfg.get("aux") else cfg["encoder"]
@@ -42,15 +44,36 @@ def model_tagger(cfg: dict, output_dir: Path, variants: bool):
 
     def tag(train_docs, test_docs):
         result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
+        texts = [doc.text for doc in test_docs]
         predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=32)
-        found = predictor.candidates([doc.text for doc in test_docs])
+        found = predictor.candidates(texts)
         predictions = {}
         for name, (consistency, roles) in wanted.items():
             result.model.config.doc_consistency, result.model.config.region_roles = consistency, roles
-            predictions[name] = [spans_of(predictor.finish(doc.text, spans)) for doc, spans in zip(test_docs, found)]
+            predictions[name] = [spans_of(predictor.finish(text, spans)) for text, spans in zip(texts, found)]
+        result.model.config.doc_consistency, result.model.config.region_roles = (cfg["doc_consistency"],
+                                                                                  cfg["region_roles"])
+        for backend in backends:
+            with tempfile.TemporaryDirectory() as folder:
+                other = Predictor.from_model(result.model, result.tokenizer, batch_size=32, backend=backend,
+                                             model_dir=export_for(backend, result, Path(folder)))
+                predictions[f"backend-{backend}"] = [spans_of(e) for e in other.predict_many(texts)]
         return predictions
 
     return tag
+
+
+def export_for(backend: str, result, folder: Path) -> Path | None:
+    """A model directory with the ONNX graph an ONNX backend loads (None for the torch backends)."""
+    if not backend.startswith("onnx"):
+        return None
+    from zhaoshang_ner.backends import ONNX_FILES, export_onnx, quantize_onnx
+
+    export_onnx(result.model, folder / ONNX_FILES["onnx"], result.model.config.num_features)
+    if backend == "onnx-int8":
+        quantize_onnx(folder / ONNX_FILES["onnx"], folder / ONNX_FILES["onnx-int8"])
+    result.model.eval()
+    return folder
 
 
 def baseline_tagger(train_docs, test_docs):
@@ -70,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="skip the splits already in OUTPUT.state.jsonl")
     parser.add_argument("--decoding-variants", action="store_true",
                         help="also score each document-step variant of the same models (reports NAME-VARIANT)")
+    parser.add_argument("--backends", nargs="+", default=[], choices=["torch-int8", "onnx", "onnx-int8"],
+                        help="also score the same models with these inference backends (reports NAME-backend-B)")
     parser.add_argument("--baseline", action="store_true", help="evaluate the non-neural baseline instead")
     parser.add_argument("--name", default=None, help="run name (default: config stem, or 'baseline')")
     parser.add_argument("--output", default=None, help="JSON report path (default reports/cv-NAME.json)")
@@ -82,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config, args.overrides, TRAIN_SCHEMA)
     name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
     documents = read_gold(cfg["train_file"], cfg["articles"])
-    tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants)
+    tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants,
+                                                                 args.backends)
     output = Path(args.output or f"reports/cv-{name}.json")
     splits = dev_split(documents) if args.dev else document_folds(documents, args.folds)
     state = output.with_suffix(".state.jsonl")

@@ -138,7 +138,7 @@ class ZhaoshangNerModel(BertPreTrainedModel):
         if self.feature_projection is not None:
             if lexicon_features is None:
                 lexicon_features = self.features_from_ids(input_ids)
-            added = self.feature_projection(lexicon_features.to(self.feature_projection.weight.dtype))
+            added = self.feature_projection(lexicon_features.float())
             if self.config.feature_inject == "input":
                 inputs_embeds = self.bert.embeddings.word_embeddings(input_ids) + added
         outputs = self.bert(input_ids=None if inputs_embeds is not None else input_ids, inputs_embeds=inputs_embeds,
