@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from zhaoshang_ner.config import Section, command_line, load_config
 from zhaoshang_ner.evaluation import predict_documents
 from zhaoshang_ner.metrics import entity_scores
 from zhaoshang_ner.predictor import Predictor
 from zhaoshang_ner.public_data import load_public
+from zhaoshang_ner.reports import append_record
 from zhaoshang_ner.training import TRAIN_SCHEMA, fit
 
 NONE = type(None)
@@ -47,9 +47,7 @@ def main(argv: list[str] | None = None) -> int:
               "micro_f1": round(100 * scores["micro"]["f1"], 2), "scores": scores,
               "train_sentences": len(train), "epochs": cfg["epochs"],
               "command": command_line("scripts/benchmark_public.py", argv)}
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    with open(args.output, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    append_record(args.output, record)
     print(f"{record['encoder']} on {cfg['dataset']}/{cfg['eval_split']}: micro-F1 {record['micro_f1']:.2f}")
     return 0
 

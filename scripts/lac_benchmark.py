@@ -14,7 +14,6 @@ conventions (e.g. 中共中央 as one ORG word) count against it as they would a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from zhaoshang_ner.config import command_line  # noqa: E402
 from zhaoshang_ner.documents import Span  # noqa: E402
 from zhaoshang_ner.metrics import entity_scores  # noqa: E402
 from zhaoshang_ner.public_data import load_public  # noqa: E402
+from zhaoshang_ner.reports import append_record  # noqa: E402
 
 MAPPED = {"PER": "PER", "LOC": "LOC", "ORG": "ORG"}
 SPLITS = {"msra": "test", "peoples_daily": "test"}
@@ -54,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         record = {"encoder": "Baidu LAC 2.1.2 (not fine-tuned)", "dataset": name, "split": SPLITS[name],
                   "micro_f1": round(100 * scores["micro"]["f1"], 2), "scores": scores,
                   "command": command_line("scripts/lac_benchmark.py", argv)}
-        with open(args.output, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        append_record(args.output, record)
         print(f"LAC on {name}/{SPLITS[name]}: micro-F1 {record['micro_f1']:.2f}")
     return 0
 

@@ -140,14 +140,6 @@ def _read(path: Path) -> dict:
     return config
 
 
-def resolve_path(value: str | None, relative_to: Path) -> str | None:
-    """Config paths are relative to the repository root (where the scripts run from) unless absolute."""
-    if value is None:
-        return None
-    candidate = Path(value)
-    return str(candidate if candidate.is_absolute() else (relative_to / candidate))
-
-
 def command_line(script: str, argv: list[str] | None) -> str:
     """The command that produced a report, quoted so that it can be pasted into a shell and rerun."""
     return shlex.join(["python", script, *(argv if argv is not None else sys.argv[1:])])

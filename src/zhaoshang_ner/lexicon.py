@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -135,14 +135,3 @@ def token_features(char_features: np.ndarray, offsets: Sequence[tuple[int, int]]
         features[t] = char_features[starts[t] : ends[t]].max(0)
     return features
 
-
-def merge(lexicons: Iterable[Lexicon]) -> Lexicon:
-    """One lexicon with the categories of all (in order) and their sources."""
-    lexicons = list(lexicons)
-    categories = tuple(c for lexicon in lexicons for c in lexicon.categories)
-    merged = Lexicon(categories, sources=[s for lexicon in lexicons for s in lexicon.sources])
-    for lexicon in lexicons:
-        for word, entry in lexicon.words.items():
-            for c, weight in entry.items():
-                merged.add(word, lexicon.categories[c], weight)
-    return merged

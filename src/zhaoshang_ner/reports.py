@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Sequence
 
 
@@ -77,3 +79,10 @@ def evaluation_markdown(title: str, command: str, scores: dict, errors: list, do
         lines.append(f"| {error.kind} | {error.doc_id} | {describe(error.gold)} | {describe(error.predicted)} | "
                      f"{' '.join(context.split()).replace('|', '¦')} |")
     return "\n".join(lines) + "\n"
+
+
+def append_record(path: str | Path, record: dict) -> None:
+    """Append one JSON line to a results file (public benchmarks keep every run, latest last)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
