@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -159,18 +162,52 @@ def read_gold(paths: str | Path | Sequence[str | Path], articles: str | Path | A
     return [doc for path in files for doc in read_documents(path, store, statuses)]
 
 
+def output_target(path: str | Path) -> tuple[Path, os.stat_result | None]:
+    """The file a write to `path` lands in (symlinks followed, so a link is written through, never
+    replaced) and its status, `None` when it does not exist yet. Raises `IsADirectoryError` for a
+    directory and `PermissionError` for a read-only file (by its mode too, which root would ignore):
+    a file its owner made read-only is not overwritten."""
+    target = Path(os.path.realpath(path))
+    try:
+        status = os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+    if stat.S_ISREG(status.st_mode) and (not status.st_mode & 0o222 or not os.access(target, os.W_OK)):
+        raise PermissionError(errno.EACCES, f"read-only file (mode {stat.S_IMODE(status.st_mode):04o})", str(path))
+    return target, status
+
+
 def write_text_atomic(path: str | Path, content: str) -> None:
-    """Write a whole file through a temporary sibling and `os.replace`, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write a whole file through a temporary sibling, `fsync` and `os.replace`, so readers never see half
+    a file. Only the file's content changes: a symlink's target is written (the link stays), a device
+    or FIFO (`/dev/null`) is written through, a replaced file keeps its mode and, where allowed, its
+    owner; directories and read-only files are refused (`output_target`)."""
+    target, status = output_target(path)
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:  # name the file asked for, not the temporary one
+        raise OSError(exc.errno, f"cannot write in {target.parent}: {exc.strerror}", str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(content)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        os.replace(tmp, path)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if status is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give a new file the usual permissions
+        else:
+            os.chmod(tmp, stat.S_IMODE(status.st_mode))
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, status.st_uid, status.st_gid)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
