@@ -1,8 +1,12 @@
 #!/usr/bin/env python
 """Score a model directory (or the baseline) on annotated documents and write a Markdown + JSON report.
 
-    python scripts/evaluate.py --model models/zhaoshang-ner-small --data FILE.jsonl [--output reports/eval]
+    python scripts/evaluate.py --model models/zhaoshang-ner-small --data FILE.jsonl [--output evaluation]
     python scripts/evaluate.py --baseline --data FILE.jsonl
+
+The report goes to OUTPUT.md and OUTPUT.json, by default `evaluation.md`/`.json` in the current
+directory: never into the repository's reports/ unless asked, where a trial run would overwrite a
+committed report.
 
 The report has per-label P/R/F1/support (strict entity level, seqeval), micro and macro averages,
 error kinds per label (missed, spurious, wrong label, wrong boundary) and the 30 worst errors with
@@ -33,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--baseline", action="store_true", help="score the non-neural baseline")
     parser.add_argument("--data", required=True, nargs="+", help="annotation JSONL file(s) to score against")
     parser.add_argument("--articles", default=None, help="folder of the annotations' sources (default ../shared/articles)")
-    parser.add_argument("--output", default="reports/eval", help="report path without suffix (.md and .json)")
+    parser.add_argument("--output", default="evaluation", metavar="PATH",
+                        help="report path without suffix, .md and .json are added (default: ./evaluation)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--worst", type=int, default=30)
     args = parser.parse_args(argv)

@@ -82,7 +82,10 @@ def configure_convert(parser: argparse.ArgumentParser) -> None:
 
 
 def run_convert(args: argparse.Namespace) -> int:
-    source_format = args.source_format or interop.guess_format(args.input)
+    try:
+        source_format = args.source_format or interop.guess_format(args.input)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; name the format with --from {{{','.join(interop.FORMATS)}}}") from None
     store = ArticleStore(args.articles)
     documents = interop.read_any(args.input, source_format, store)
     interop.write_any(args.output, documents, args.to, store)

@@ -128,11 +128,20 @@ def read_labelstudio(path: str | Path) -> list[Document]:
 
 
 def guess_format(path: str | Path) -> str:
-    """`labelstudio` for `.json`; for JSONL, `doccano` when the first record has `label`, else `gold`."""
-    if Path(path).suffix == ".json":
+    """`labelstudio` for a JSON list; for JSONL, `doccano` when the first record has `label`, else `gold`
+    (an empty file is `gold`). Judged by the content, not the suffix; `ValueError` when it is neither."""
+    with open(path, "rb") as handle:
+        start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"["):
         return "labelstudio"
-    for _, record in iter_jsonl(path):
-        return "doccano" if "label" in record and "entities" not in record else "gold"
+    if start and not start.startswith(b"{"):
+        raise ValueError(f"{path}: cannot tell its format: neither a JSON list (Label Studio) nor JSONL records "
+                         "(gold, doccano)")
+    try:
+        for _, record in iter_jsonl(path):
+            return "doccano" if "label" in record and "entities" not in record else "gold"
+    except JsonlError as exc:
+        raise ValueError(f"cannot tell the format of {path}: {exc}") from None
     return "gold"
 
 
