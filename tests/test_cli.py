@@ -69,3 +69,18 @@ def test_readme_has_current_stats_table(capsys):
     assert main(["stats", str(GOLD)]) == 0
     table = capsys.readouterr().out
     assert table in (ROOT / "annotations" / "README.md").read_text(encoding="utf-8")
+
+
+def test_ctrl_c_before_a_command_sets_its_handler_exits_130_without_traceback(monkeypatch, capsys, tmp_path):
+    """`zhaoshang-ner predict` stopped before its signal handler is set: exit 130 like zhaoshang-ner-predict."""
+    from zhaoshang_ner import batch
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "open_output", interrupted)
+    text = tmp_path / "a.txt"
+    text.write_text("总投资10亿元。", encoding="utf-8")
+    assert main(["predict", str(text), "--output", str(tmp_path / "out.jsonl")]) == 130
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()

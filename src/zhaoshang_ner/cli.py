@@ -10,6 +10,7 @@ default `../shared/articles` or `$ZHAOSHANG_ARTICLES`).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -177,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:  # JsonlError, SourceError and MarkupError are ValueErrors
         print(f"zhaoshang-ner {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # a Ctrl-C before a command's own handler is set (e.g. loading a model)
+        return 128 + getattr(exc, "signum", signal.SIGINT)
 
 
 if __name__ == "__main__":
