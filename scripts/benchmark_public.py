@@ -19,7 +19,7 @@ from zhaoshang_ner.evaluation import predict_documents
 from zhaoshang_ner.metrics import entity_scores
 from zhaoshang_ner.predictor import Predictor
 from zhaoshang_ner.public_data import load_public
-from zhaoshang_ner.reports import append_record
+from zhaoshang_ner.reports import record_benchmark
 from zhaoshang_ner.training import TRAIN_SCHEMA, fit
 
 NONE = type(None)
@@ -43,12 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=128)
     scores = entity_scores(test, predict_documents(predictor, test))
     encoder = cfg["encoder"] if isinstance(cfg["encoder"], str) else "random init " + json.dumps(cfg["encoder"])
-    record = {"encoder": args.name or encoder, "dataset": cfg["dataset"], "split": cfg["eval_split"],
-              "micro_f1": round(100 * scores["micro"]["f1"], 2), "scores": scores,
-              "train_sentences": len(train), "epochs": cfg["epochs"],
-              "command": command_line("scripts/benchmark_public.py", argv)}
-    append_record(args.output, record)
-    print(f"{record['encoder']} on {cfg['dataset']}/{cfg['eval_split']}: micro-F1 {record['micro_f1']:.2f}")
+    record_benchmark(args.output, args.name or encoder, cfg["dataset"], cfg["eval_split"], scores,
+                     command_line("scripts/benchmark_public.py", argv), train_sentences=len(train),
+                     epochs=cfg["epochs"])
     return 0
 
 

@@ -25,7 +25,7 @@ from zhaoshang_ner.config import command_line  # noqa: E402
 from zhaoshang_ner.documents import Span  # noqa: E402
 from zhaoshang_ner.metrics import entity_scores  # noqa: E402
 from zhaoshang_ner.public_data import load_public  # noqa: E402
-from zhaoshang_ner.reports import append_record  # noqa: E402
+from zhaoshang_ner.reports import record_benchmark  # noqa: E402
 
 MAPPED = {"PER": "PER", "LOC": "LOC", "ORG": "ORG"}
 SPLITS = {"msra": "test", "peoples_daily": "test"}
@@ -51,11 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         docs = load_public(args.datasets_dir, name, SPLITS[name])
         predicted = [lac_spans(words, tags) for words, tags in run_sorted(lac, [d.text for d in docs])]
         scores = entity_scores(docs, predicted)
-        record = {"encoder": "Baidu LAC 2.1.2 (not fine-tuned)", "dataset": name, "split": SPLITS[name],
-                  "micro_f1": round(100 * scores["micro"]["f1"], 2), "scores": scores,
-                  "command": command_line("scripts/lac_benchmark.py", argv)}
-        append_record(args.output, record)
-        print(f"LAC on {name}/{SPLITS[name]}: micro-F1 {record['micro_f1']:.2f}")
+        record_benchmark(args.output, "Baidu LAC 2.1.2 (not fine-tuned)", name, SPLITS[name], scores,
+                         command_line("scripts/lac_benchmark.py", argv))
     return 0
 
 

@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         progress["elapsed"] = time.time() - started
         bar.update(1)
         if progress["step"] % 10 == 0:
-            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{acc.item():.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{acc.item():.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}", refresh=False)
         if budget and len(step_times) < 30:
             step_times.append(time.time() - t0)
             if len(step_times) == 30:

@@ -97,7 +97,7 @@ def process_shard(lac, shard: Path, output: Path, batch_lines: int, max_lines: i
         tmp.write_text(json.dumps({"lines": done, "bytes": target.stat().st_size}))
         os.replace(tmp, state_path)
         bar.update(len(chunk))
-        bar.set_postfix_str(f"{shard.name}")
+        bar.set_postfix_str(f"{shard.name}", refresh=False)
 
 
 def truncate_to_state(output: Path) -> None:

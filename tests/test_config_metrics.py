@@ -1,5 +1,6 @@
 """Config overrides, seqeval scoring from spans, error classification, grouped folds."""
 
+import json
 import shlex
 
 import pytest
@@ -88,3 +89,16 @@ def test_recorded_command_reruns_with_the_same_arguments():
     argv = ["--set", "encoder={num_hidden_layers: 4, hidden_size: 256}", "--name", "it's"]
     command = command_line("scripts/benchmark_public.py", argv)
     assert shlex.split(command) == ["python", "scripts/benchmark_public.py", *argv]
+
+
+def test_benchmark_records_append_and_keep_every_run(tmp_path, capsys):
+    from zhaoshang_ner.reports import record_benchmark
+
+    path = tmp_path / "sub" / "public.jsonl"
+    scores = {"micro": {"precision": 0.5, "recall": 0.25, "f1": 1 / 3}}
+    record_benchmark(path, "enc", "msra", "test", scores, "python x.py", epochs=3)
+    record_benchmark(path, "enc", "msra", "test", {"micro": {"f1": 0.9}}, "python x.py")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [r["micro_f1"] for r in rows] == [33.33, 90.0]
+    assert rows[0]["epochs"] == 3 and "epochs" not in rows[1] and rows[0]["command"] == "python x.py"
+    assert "enc on msra/test: micro-F1 33.33" in capsys.readouterr().out

@@ -239,7 +239,7 @@ def train_multitask(cfg: dict, resume: bool = False, command: str = "") -> dict:
         tokens += int(batch["attention_mask"].sum())
         losses.setdefault(task.name, []).append(loss.item())
         bar.update()
-        bar.set_postfix_str(f"{tokens / (time.monotonic() - started):,.0f} tok/s {task.name} {loss.item():.3f}")
+        bar.set_postfix_str(f"{tokens / (time.monotonic() - started):,.0f} tok/s {task.name} {loss.item():.3f}", refresh=False)
         if step % cfg["eval_every"] == 0 or step == total:
             record = {"step": step, "minutes": round((time.monotonic() - started) / 60, 1),
                       "loss": {name: sum(v) / len(v) for name, v in losses.items()},

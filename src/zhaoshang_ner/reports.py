@@ -86,3 +86,13 @@ def append_record(path: str | Path, record: dict) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def record_benchmark(path: str | Path, encoder: str, dataset: str, split: str, scores: dict, command: str,
+                     **extra) -> dict:
+    """One public-benchmark row (whole-split strict micro-F1 and the command), appended and printed."""
+    record = {"encoder": encoder, "dataset": dataset, "split": split,
+              "micro_f1": round(100 * scores["micro"]["f1"], 2), "scores": scores, **extra, "command": command}
+    append_record(path, record)
+    print(f"{encoder} on {dataset}/{split}: micro-F1 {record['micro_f1']:.2f}")
+    return record

@@ -160,7 +160,7 @@ def fit(
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             losses.append(loss.item())
-            bar.set_postfix(loss=f"{loss.item():.4f}")
+            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)  # the bar keeps its own pace (TQDM_MININTERVAL)
         record = {"epoch": epoch + 1, "train_loss": sum(losses) / len(losses), "seconds": round(time.time() - t0, 1)}
         if evaluate is not None:
             record["eval"] = evaluate(model, tokenizer)
