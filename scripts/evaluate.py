@@ -22,6 +22,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from zhaoshang_ner.backends import BACKENDS
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line
 from zhaoshang_ner.documents import JsonlError, Span, read_gold, write_text_atomic
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default="evaluation", metavar="PATH",
                         help="report path without suffix, .md and .json are added (default: ./evaluation)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--backend", default="auto", choices=("auto", *BACKENDS),
+                        help="inference backend, as zhaoshang-ner-predict's (default auto)")
     parser.add_argument("--worst", type=int, default=30)
     args = parser.parse_args(argv)
     try:
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         from zhaoshang_ner.predictor import Predictor, spans_of
 
         try:
-            predictor = Predictor.from_pretrained(args.model, device=args.device)
+            predictor = Predictor.from_pretrained(args.model, device=args.device, backend=args.backend)
         except (OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

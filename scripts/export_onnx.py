@@ -25,7 +25,7 @@ from zhaoshang_ner.predictor import Predictor, spans_of
 
 def compare(model_dir: Path, texts: list[str]) -> dict[str, dict]:
     """Per ONNX backend: max |logit| difference from torch over all windows, and spans identical or not."""
-    reference = Predictor.from_pretrained(model_dir, device="cpu", batch_size=16)
+    reference = Predictor.from_pretrained(model_dir, device="cpu", batch_size=16, backend="torch")
     windows: list[np.ndarray] = []
     original = reference.forward
     reference.forward = lambda batch: windows.append(original(batch)) or windows[-1]

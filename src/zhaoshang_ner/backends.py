@@ -9,18 +9,21 @@ equal on real text (spans identical, logits within `ONNX_TOLERANCE` fp32 / `INT8
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported where it runs, so the command line starts fast
+    import torch
 
 BACKENDS = ("torch", "torch-int8", "onnx", "onnx-int8")
 ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model.int8.onnx"}
 ONNX_TOLERANCE = 1e-4  # max |logit difference| of the fp32 graph
 INT8_TOLERANCE = 1.0  # int8 rounds weights; spans are what must stay (the parity test checks them)
 
-Forward = Callable[[dict[str, torch.Tensor]], np.ndarray]
+Forward = Callable[[dict[str, "torch.Tensor"]], np.ndarray]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -29,10 +32,24 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(-1, keepdims=True)
 
 
+def resolve_backend(name: str, model_dir: str | Path | None, device: torch.device) -> str:
+    """`auto` is the int8 ONNX graph on a CPU when the model directory ships one and onnxruntime is installed
+    (the same cross-validated F1 at about twice the speed: reports/bench-predict.md), else torch."""
+    if name != "auto":
+        return name
+    graph = Path(model_dir) / ONNX_FILES["onnx-int8"] if model_dir is not None else None
+    if device.type == "cpu" and graph is not None and graph.exists() and importlib.util.find_spec("onnxruntime"):
+        return "onnx-int8"
+    return "torch"
+
+
 def make_backend(name: str, model, model_dir: str | Path | None, device: torch.device, threads: int | None = None) -> Forward:
-    """The forward function of backend `name` for `model` (loaded from `model_dir` for ONNX graphs)."""
+    """The forward function of backend `name` (see `resolve_backend` for `auto`) for `model`, loaded from
+    `model_dir` for ONNX graphs; `threads` caps ONNX Runtime's threads like `torch.set_num_threads`."""
+    import torch
+
     if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r} (one of {', '.join(BACKENDS)})")
+        raise ValueError(f"unknown backend {name!r} (one of auto, {', '.join(BACKENDS)})")
     if name.startswith("onnx"):
         return _onnx_backend(Path(model_dir) / ONNX_FILES[name] if model_dir else None, threads)
     if name == "torch-int8":
@@ -73,21 +90,22 @@ def _onnx_backend(path: Path | None, threads: int | None) -> Forward:
     return forward
 
 
-class _Logits(torch.nn.Module):
-    """The model as a function of positional tensors, for `torch.onnx.export`."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, input_ids, attention_mask, lexicon_features=None):
-        return self.model(input_ids=input_ids, attention_mask=attention_mask, lexicon_features=lexicon_features).logits
-
-
 def export_onnx(model, path: str | Path, features: int) -> None:
     """Export `model` (eval mode) to an ONNX graph with dynamic batch and sequence axes."""
-    model = model.eval()
-    wrapper = _Logits(model).eval()
+    import torch
+
+    class Logits(torch.nn.Module):
+        """The model as a function of positional tensors, as `torch.onnx.export` calls it."""
+
+        def __init__(self):
+            super().__init__()
+            self.model = model.eval()
+
+        def forward(self, input_ids, attention_mask, lexicon_features=None):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                              lexicon_features=lexicon_features).logits
+
+    wrapper = Logits().eval()
     ids = torch.randint(1000, 2000, (2, 16))
     mask = torch.ones_like(ids)
     mask[1, 12:] = 0  # a padded row, so the traced graph keeps the attention mask

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
+from zhaoshang_ner.backends import BACKENDS
 from zhaoshang_ner.context import Candidate
 from zhaoshang_ner.documents import output_target, parse_jsonl, write_text_atomic
 from zhaoshang_ner.textio import Decoded, UndecodableError, read_text_file
@@ -636,6 +637,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=_positive, default=8, metavar="N",
                         help="documents per prediction call and windows per forward pass (default: 8)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--backend", choices=("auto", *BACKENDS), default="auto",
+                        help="inference backend (default auto: the model's int8 ONNX graph on a CPU where it ships "
+                             "one, else torch)")
     parser.add_argument("--max-length", type=_positive, metavar="N", help="tokens per window (default: the model's)")
     parser.add_argument("--threads", type=_positive, metavar="N", help="CPU threads for torch")
     parser.add_argument("--resume", action="store_true",
@@ -682,7 +686,7 @@ def _predict_into(output: StreamOutput | FileOutput, args: argparse.Namespace, m
         torch.set_num_threads(args.threads)
     try:
         predictor = Predictor.from_pretrained(model, device=args.device, max_length=args.max_length,
-                                              batch_size=args.batch_size)
+                                              batch_size=args.batch_size, backend=args.backend)
     except RuntimeError as exc:  # e.g. --device cuda without a GPU
         raise ValueError(str(exc)) from None
     summary, started = Summary(), time.monotonic()

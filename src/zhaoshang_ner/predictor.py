@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 import torch
 
-from zhaoshang_ner.backends import make_backend
+from zhaoshang_ner.backends import make_backend, resolve_backend
 from zhaoshang_ner.alignment import TokenizedText, token_tags_to_spans, tokenize
 from zhaoshang_ner.context import Candidate, consistent_labels, region_roles
 from zhaoshang_ner.documents import Span
@@ -130,8 +130,8 @@ class Predictor:
         self.allowed = valid_transitions(self.tags).numpy()
         self.label_columns = {label: [self.tags.index(f"B-{label}"), self.tags.index(f"I-{label}")]
                               for label in self.labels}
-        self.backend = backend
-        self.forward = make_backend(backend, self.model, model_dir, self.device)
+        self.backend = resolve_backend(backend, model_dir, self.device)
+        self.forward = make_backend(self.backend, self.model, model_dir, self.device, torch.get_num_threads())
 
     @classmethod
     def from_model(cls, model: ZhaoshangNerModel, tokenizer, **kwargs) -> "Predictor":
@@ -139,10 +139,12 @@ class Predictor:
         return cls(model, tokenizer, **kwargs)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "auto", **kwargs) -> "Predictor":
-        """Load a model directory saved by the training script (safetensors only, never pickle)."""
+    def from_pretrained(cls, path: str | Path, device: str = "auto", backend: str = "auto",
+                        **kwargs) -> "Predictor":
+        """Load a model directory saved by the training script (safetensors only, never pickle); `backend`
+        `auto` takes its int8 ONNX graph on a CPU where it has one (`backends.resolve_backend`)."""
         model = load_model(path)
-        return cls(model, load_tokenizer(path), resolve_device(device), model_dir=path, **kwargs)
+        return cls(model, load_tokenizer(path), resolve_device(device), model_dir=path, backend=backend, **kwargs)
 
     # ------------------------------------------------------------------------------------------ public
 
