@@ -85,6 +85,21 @@ def test_cross_validate_pools_counts():
     assert result["summary"]["micro"]["folds"] == 2
 
 
+
+def test_cross_validation_state_in_a_new_folder_resumes_without_retraining(tmp_path):
+    docs = [DOC, Document("e", DOC.text, DOC.entities)]
+    calls = []
+
+    def oracle(train, test):
+        calls.append([d.id for d in test])
+        return {"": [d.entities for d in test]}
+
+    state = tmp_path / "new" / "folder" / "cv.state.jsonl"  # the report's folder does not exist yet
+    first = cross_validate(docs, oracle, document_folds(docs, None), ["AMOUNT"], progress=lambda _: None, state=state)
+    assert len(calls) == 2 and len(state.read_text(encoding="utf-8").splitlines()) == 2
+    again = cross_validate(docs, oracle, document_folds(docs, None), ["AMOUNT"], progress=lambda _: None, state=state)
+    assert len(calls) == 2 and again == first
+
 def test_recorded_command_reruns_with_the_same_arguments():
     argv = ["--set", "encoder={num_hidden_layers: 4, hidden_size: 256}", "--name", "it's"]
     command = command_line("scripts/benchmark_public.py", argv)

@@ -90,6 +90,7 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[
                 "variants": variants}
         folds.append(fold)
         if state:
+            Path(state).parent.mkdir(parents=True, exist_ok=True)  # a new report folder: its first fold must not be lost
             with open(state, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(fold, ensure_ascii=False) + "\n")
         trained += 1
