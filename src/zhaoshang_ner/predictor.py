@@ -128,8 +128,8 @@ class Predictor:
             raise ValueError("the model uses lexicon features but has no lexicon attached (load it with load_model)")
         self.lexicon = model.lexicon
         self.allowed = valid_transitions(self.tags).numpy()
-        self.label_columns = {label: [self.tags.index(f"B-{label}"), self.tags.index(f"I-{label}")]
-                              for label in self.labels}
+        self.begin_columns = np.array([self.tags.index(f"B-{label}") for label in self.labels])
+        self.inside_columns = np.array([self.tags.index(f"I-{label}") for label in self.labels])
         self.backend = resolve_backend(backend, model_dir, self.device)
         self.forward = make_backend(self.backend, self.model, model_dir, self.device, torch.get_num_threads())
 
@@ -255,9 +255,10 @@ class Predictor:
             return slice(int(np.searchsorted(starts, span.start, "right")) - 1,
                          int(np.searchsorted(starts, span.end, "left")))
 
+        mass = probs[:, self.begin_columns] + probs[:, self.inside_columns]  # P(B-X) + P(I-X) per token, label
+
         def label_probs(tokens_of: slice) -> dict[str, float]:
-            part = probs[tokens_of]
-            return {label: float(part[:, columns].sum(1).mean()) for label, columns in self.label_columns.items()}
+            return dict(zip(self.labels, mass[tokens_of].mean(0).tolist()))
 
         found: list[Candidate] = []
         rules = rule_spans(tokens.text, self.rule_labels) if self.rule_labels else []
