@@ -2,7 +2,7 @@
 """CPU prediction speed: characters/s per backend, threads and batch size, a per-stage profile, peak memory,
 and Baidu LAC on the same texts for comparison.
 
-    python scripts/bench_predict.py [--model DIR] [--articles DIR] [--threads 1 2] [--batch-sizes 8 32]
+    python scripts/bench_predict.py [--model DIR [DIR ...]] [--articles DIR] [--threads 1 2] [--batch-sizes 8 32]
         [--backends torch onnx-int8] [--min-chars 200000] [--lac-python /path/to/lac-env/bin/python]
         [--output reports/bench-predict.md]
 
@@ -13,13 +13,14 @@ records rendered as JSON lines. Each configuration runs in a fresh subprocess (s
 decode (reading and decoding files), tokenise, lexicon features, windows (cutting and batching),
 model forward (the backend's arithmetic), decoding (Viterbi, spans, rules, document steps), values
 (amounts and dates), writing (JSON). With `--lac-python` (an interpreter where `lac` is installed,
-see README "Silver labels"), LAC segments and tags the same texts in that interpreter; without it the
+see the README's "Silver labels"), LAC segments and tags the same texts in that interpreter; without it the
 row is skipped with a message.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import subprocess
@@ -28,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from zhaoshang_ner.backends import ONNX_FILES
 from zhaoshang_ner.batch import DEFAULT_MODEL, collect_tasks, load_text
 from zhaoshang_ner.timing import STAGES, StageTimes
 
@@ -80,7 +82,7 @@ def measure(args: argparse.Namespace) -> dict:
     torch.set_num_threads(threads)
     articles, total = readable_articles(args.articles)
     tasks = articles * -(-args.min_chars // total)
-    predictor = Predictor.from_pretrained(args.model, device="cpu", batch_size=batch_size, backend=backend)
+    predictor = Predictor.from_pretrained(args.model[0], device="cpu", batch_size=batch_size, backend=backend)
     predictor.predict_many([load_text(task)[0] for task in tasks[:batch_size]])  # warm-up
     times = StageTimes()
     predictor.times = times
@@ -95,7 +97,7 @@ def measure(args: argparse.Namespace) -> dict:
                                           ensure_ascii=False, allow_nan=False) + "\n")
                 chars += len(text)
     seconds = time.perf_counter() - started
-    return {"backend": backend, "threads": threads, "batch_size": batch_size, "documents": len(tasks),
+    return {"model": args.model[0], "backend": backend, "threads": threads, "batch_size": batch_size, "documents": len(tasks),
             "chars": chars, "seconds": seconds, "stages": dict(times.seconds), "peak_rss_mib": peak_rss_mib()}
 
 
@@ -120,14 +122,14 @@ def lac_row(python: str | None, articles: str, min_chars: int) -> dict | str:
 
 
 def table(rows: list[dict], lac: dict | str) -> str:
-    lines = ["| backend | threads | batch | characters | seconds | characters/s | peak RSS (MiB) | "
-             + " | ".join(STAGES) + " |", "|---|---:|---:|---:|---:|---:|---:|" + "---:|" * len(STAGES)]
+    lines = ["| model | backend | threads | batch | characters | seconds | characters/s | peak RSS (MiB) | "
+             + " | ".join(STAGES) + " |", "|---|---|---:|---:|---:|---:|---:|---:|" + "---:|" * len(STAGES)]
     for r in rows:
         shares = " | ".join(f"{100 * r['stages'].get(stage, 0.0) / r['seconds']:.0f} %" for stage in STAGES)
-        lines.append(f"| {r['backend']} | {r['threads']} | {r['batch_size']} | {r['chars']:,} | {r['seconds']:.1f} | "
+        lines.append(f"| `{r['model']}` | {r['backend']} | {r['threads']} | {r['batch_size']} | {r['chars']:,} | {r['seconds']:.1f} | "
                      f"{r['chars'] / r['seconds']:,.0f} | {r['peak_rss_mib']:,.0f} | {shares} |")
     if isinstance(lac, dict):
-        lines.append(f"| Baidu LAC (lac mode) | – | 64 lines | {lac['chars']:,} | {lac['seconds']:.1f} | "
+        lines.append(f"| Baidu LAC | lac mode | – | 64 lines | {lac['chars']:,} | {lac['seconds']:.1f} | "
                      f"{lac['chars'] / lac['seconds']:,.0f} | – |" + " – |" * len(STAGES))
     else:
         lines.append("")
@@ -137,7 +139,8 @@ def table(rows: list[dict], lac: dict | str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), metavar="DIR")
+    parser.add_argument("--model", nargs="+", default=[str(DEFAULT_MODEL)], metavar="DIR",
+                        help="model directories, measured in the same run (e.g. before and after a change)")
     parser.add_argument("--articles", default=str(ROOT.parent / "shared" / "articles"), metavar="DIR")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], metavar="N")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[8, 32], metavar="N")
@@ -147,31 +150,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=None, metavar="FILE.md", help="also write the table (with the command)")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)  # threads batch backend: one run, in a subprocess
     args = parser.parse_args(argv)
-    if not Path(args.model).is_dir():
-        print(f"bench_predict: error: no model directory at {args.model}: pass --model DIR", file=sys.stderr)
-        return 2
+    for model in args.model:
+        if not Path(model).is_dir():
+            print(f"bench_predict: error: no model directory at {model}: pass --model DIR", file=sys.stderr)
+            return 2
     if args.worker:
         args.worker = (int(args.worker[0]), int(args.worker[1]), args.worker[2])
         print(json.dumps(measure(args)))
         return 0
     rows = []
-    for backend in args.backends:
-        for threads in args.threads:
-            for size in args.batch_sizes:
-                cmd = [sys.executable, __file__, "--model", args.model, "--articles", args.articles,
-                       "--min-chars", str(args.min_chars), "--worker", str(threads), str(size), backend]
-                done = subprocess.run(cmd, capture_output=True, text=True)
-                if done.returncode != 0:
-                    print(f"bench_predict: {backend}, {threads} threads, batch {size} failed:\n{done.stderr[-2000:]}",
-                          file=sys.stderr)
-                    return 1
-                rows.append(json.loads(done.stdout.splitlines()[-1]))
-                print(f"{backend} threads={threads} batch={size}: "
-                      f"{rows[-1]['chars'] / rows[-1]['seconds']:,.0f} characters/s", file=sys.stderr)
+    for model, backend, threads, size in itertools.product(args.model, args.backends, args.threads, args.batch_sizes):
+        if backend.startswith("onnx") and not (Path(model) / ONNX_FILES[backend]).exists():
+            print(f"bench_predict: {model} has no {ONNX_FILES[backend]}: {backend} skipped", file=sys.stderr)
+            continue
+        cmd = [sys.executable, __file__, "--model", model, "--articles", args.articles,
+               "--min-chars", str(args.min_chars), "--worker", str(threads), str(size), backend]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"bench_predict: {model}, {backend}, {threads} threads, batch {size} failed:\n{done.stderr[-2000:]}",
+                  file=sys.stderr)
+            return 1
+        rows.append(json.loads(done.stdout.splitlines()[-1]))
+        print(f"{model} {backend} threads={threads} batch={size}: "
+              f"{rows[-1]['chars'] / rows[-1]['seconds']:,.0f} characters/s", file=sys.stderr)
     lac = lac_row(args.lac_python, args.articles, args.min_chars)
     from zhaoshang_ner.config import command_line
 
-    report = (f"Model `{args.model}`, articles `{args.articles}` (repeated to {args.min_chars:,} characters), "
+    report = (f"Articles `{args.articles}` (repeated to {args.min_chars:,} characters), "
               f"CPU. Command: `{command_line('scripts/bench_predict.py', argv)}`\n\n{table(rows, lac)}")
     sys.stdout.write(report)
     if args.output:
