@@ -19,6 +19,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from zhaoshang_ner.backends import ONNX_FILES
 from zhaoshang_ner.documents import read_gold, write_text_atomic
 from zhaoshang_ner.stats import source_folder
 
@@ -87,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
                      f"{report['documents']} documents annotated twice (`reports/agreement.md`): the ceiling to compare "
                      "the model with.\n")
     bench = Path(args.bench).read_text(encoding="utf-8").strip() if args.bench else "Not measured yet."
+    graph = model / ONNX_FILES["onnx-int8"]
+    backend_note = (f"its int8 ONNX graph ({graph.name}) on a CPU, torch on a GPU" if graph.exists()
+                    else "torch (scripts/export_onnx.py adds the ONNX graphs)")
     card = f"""---
 language: zh
 library_name: transformers
@@ -104,7 +108,7 @@ investment-promotion (招商引资) news: {", ".join(labels)}.
   {config['hidden_size']}, {config['num_attention_heads']} heads, vocabulary {config['vocab_size']:,}
   (standard Chinese BERT WordPiece){f", plus lexicon features ({len(config['lexicon_categories'])} categories × B/M/E/S, added to the encoder's {config['feature_inject']})" if config.get('lexicon_categories') else ""}, and a token classifier.
 - **Encoder it was fine-tuned from**: `{recipe['encoder']}`.
-- **Weights**: `model.safetensors`, {size_mb:.1f} MB (fp32). Windows of {config['window_max_length']} tokens with
+- **Weights**: `model.safetensors`, {size_mb:.1f} MB (fp32){f'; `{graph.name}`, {graph.stat().st_size / 1e6:.1f} MB (dynamic int8, the default CPU backend)' if graph.exists() else ''}. Windows of {config['window_max_length']} tokens with
   {config['window_stride']} tokens of overlap; any document length.
 - **Prediction steps saved with the model**: {"; ".join(steps) or "the model alone"}.
 - **Training data**: {data_summary(args.data)}.
@@ -114,7 +118,7 @@ investment-promotion (招商引资) news: {", ".join(labels)}.
 
 Strict entity-level scores (seqeval, IOB2: a span counts only with exact offsets and label),
 document-grouped {cv['folds_k']}-fold cross-validation of the same recipe over {cv.get('documents', '?')} documents
-(paragraphs of one corpus document stay in one fold). Command: `{cv['command']}`; baseline (regular
+(paragraphs of one corpus document stay in one fold); run `{cv['name']}` of the command `{cv['command']}`; baseline (regular
 expressions + jieba, same folds): `{base['command']}`.
 
 {accuracy_table(cv, base, labels)}
@@ -130,7 +134,7 @@ numbers above estimate it. The ablation of its parts is in `reports/ablation.md`
 
 ```python
 from zhaoshang_ner import Predictor
-predictor = Predictor.from_pretrained("{model}")   # backend="onnx-int8" after scripts/export_onnx.py
+predictor = Predictor.from_pretrained("{model}")   # backend="auto": {backend_note}
 for entity in predictor.predict("总投资130亿元的新材料产业园项目正式签约"):
     print(entity.label, entity.text, entity.start, entity.end, entity.values)
 ```
