@@ -22,6 +22,7 @@ from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line, load_config
+from zhaoshang_ner.context import merge_touching, touching_labels
 from zhaoshang_ner.crossval import cross_validate, dev_split, document_folds
 from zhaoshang_ner.documents import read_gold, write_text_atomic
 from zhaoshang_ner.predictor import Predictor, spans_of
@@ -29,9 +30,11 @@ from zhaoshang_ner.reports import cv_markdown
 from zhaoshang_ner.training import TRAIN_SCHEMA
 
 
-# Decoding variants scored from the same trained model: (doc_consistency, region_roles).
-DECODING_VARIANTS = {"plain": (False, False), "consistency": (True, False), "roles": (False, True),
-                     "consistency+roles": (True, True)}
+# Decoding variants scored from the same trained model: (doc_consistency, region_roles, merge), where merge
+# joins touching spans of the labels whose training spans never touch (context.merge_touching).
+DECODING_VARIANTS = {"plain": (False, False, False), "consistency": (True, False, False),
+                     "roles": (False, True, False), "consistency+roles": (True, True, False),
+                     "roles+merge": (False, True, True)}
 
 
 def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str]):
@@ -40,17 +43,19 @@ def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str
     from zhaoshang_ner.training import aux_stage, fit
 
     encoder = aux_stage(cfg, output_dir, resume=True) if cfg.get("aux") else cfg["encoder"]
-    wanted = DECODING_VARIANTS if variants else {"": (cfg["doc_consistency"], cfg["region_roles"])}
+    wanted = DECODING_VARIANTS if variants else {"": (cfg["doc_consistency"], cfg["region_roles"], False)}
 
     def tag(train_docs, test_docs):
         result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
         texts = [doc.text for doc in test_docs]
         predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=32)
         found = predictor.candidates(texts)
+        never_touching = set(cfg["labels"]) - touching_labels(train_docs)
         predictions = {}
-        for name, (consistency, roles) in wanted.items():
+        for name, (consistency, roles, merge) in wanted.items():
             result.model.config.doc_consistency, result.model.config.region_roles = consistency, roles
-            predictions[name] = [spans_of(predictor.finish(text, spans)) for text, spans in zip(texts, found)]
+            predictions[name] = [spans_of(predictor.finish(text, merge_touching(spans, never_touching) if merge
+                                                           else spans)) for text, spans in zip(texts, found)]
         result.model.config.doc_consistency, result.model.config.region_roles = (cfg["doc_consistency"],
                                                                                   cfg["region_roles"])
         for backend in backends:

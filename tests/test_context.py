@@ -1,5 +1,7 @@
 """Document-level steps: one label per repeated string, propagation to missed mentions, region roles."""
 
+import pytest
+
 from zhaoshang_ner.context import Candidate, consistent_labels, region_roles
 
 TEXT = "黄石市招商引资签约\n黄石市长带队赴深圳招商，黄石与深圳企业签约，深圳客商来黄石投资。"
@@ -48,3 +50,22 @@ def test_region_roles_follow_the_article_evidence():
     assert out["黄石市", at("黄石市")] == "HOST_REGION"  # in the headline
     assert out["深圳", at("深圳")] == "PARTNER_REGION"  # after 赴
     assert out["深圳", at("深圳", 1)] == "PARTNER_REGION"  # one role per string
+
+
+def test_touching_spans_of_a_never_touching_label_are_joined():
+    from zhaoshang_ner.context import merge_touching, touching_labels
+    from zhaoshang_ner.documents import Document, Span
+
+    text = "林晓然在江苏南京签约"
+    gold = [Document("d", text, [Span(4, 6, "HOST_REGION", "江苏"), Span(6, 8, "HOST_REGION", "南京"),
+                                 Span(0, 3, "PERSON", "林晓然")])]
+    assert touching_labels(gold) == {"HOST_REGION"}
+    spans = [Candidate(1, 3, "PERSON", "晓然", 0.6, {"PERSON": 0.6}), Candidate(0, 1, "PERSON", "林", 0.9, {"PERSON": 0.9}),
+             Candidate(4, 6, "HOST_REGION", "江苏", 0.9), Candidate(6, 8, "HOST_REGION", "南京", 0.9),
+             Candidate(8, 9, "DATE", "签", 1.0, fixed=True), Candidate(9, 10, "DATE", "约", 1.0, fixed=True)]
+    merged = merge_touching(spans, {"PERSON", "DATE"})
+    assert [(c.start, c.end, c.label, c.text) for c in merged] == [
+        (0, 3, "PERSON", "林晓然"), (4, 6, "HOST_REGION", "江苏"), (6, 8, "HOST_REGION", "南京"),
+        (8, 9, "DATE", "签"), (9, 10, "DATE", "约")]  # regions may touch; rule spans are never joined
+    assert merged[0].score == pytest.approx((0.9 + 2 * 0.6) / 3) and merged[0].probs["PERSON"] == pytest.approx(0.7)
+    assert merge_touching(spans, set()) == sorted(spans, key=lambda c: c.start)

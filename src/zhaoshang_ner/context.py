@@ -1,6 +1,7 @@
 """Document-level decoding steps: one label per repeated string, and host vs partner regions by the
 evidence of the whole article. Each is a switch in the model's config (`doc_consistency`,
-`region_roles`) chosen by cross-validation.
+`region_roles`) chosen by cross-validation. A third, joining touching spans of labels whose annotated
+spans never touch (`merge_touching`), is so far a variant of `scripts/cross_validate.py --decoding-variants`.
 
 A window sees 254 tokens; an article is about one place. The model may call 黄石 a PERSON in one
 sentence and a HOST_REGION in the next, or a city HOST in the lead and PARTNER three windows later.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Sequence
+from typing import Collection, Iterable, Sequence
 
 REGION_LABELS = ("HOST_REGION", "PARTNER_REGION")
 MIN_PROPAGATED_LENGTH = 2
@@ -107,3 +108,31 @@ def region_roles(text: str, spans: Sequence[Candidate]) -> list[Candidate]:
                 span = replace(span, label=role, score=(span.probs or {}).get(role, span.score))
         out.append(span)
     return out
+
+
+def touching_labels(documents: Iterable) -> set[str]:
+    """Labels whose annotated spans sometimes touch a span of the same label (江苏|南京: two regions)."""
+    found = set()
+    for document in documents:
+        spans = sorted(document.entities, key=lambda s: s.start)
+        found.update(a.label for a, b in zip(spans, spans[1:]) if a.end == b.start and a.label == b.label)
+    return found
+
+
+def merge_touching(spans: Sequence[Candidate], labels: Collection[str]) -> list[Candidate]:
+    """Join spans of a label in `labels` that touch a span of the same label, for labels whose annotated
+    spans never touch: there a second `B-` tag inside a name (林|晓然) is a split, not two entities.
+    Scores and label probabilities are averaged by length; rule spans are never joined."""
+    merged: list[Candidate] = []
+    for span in sorted(spans, key=lambda c: c.start):
+        last = merged[-1] if merged else None
+        if (last is not None and last.end == span.start and last.label == span.label and span.label in labels
+                and not last.fixed and not span.fixed):
+            a, b = last.end - last.start, span.end - span.start
+            probs = {label: (a * last.probs.get(label, 0.0) + b * span.probs.get(label, 0.0)) / (a + b)
+                     for label in {*last.probs, *span.probs}}
+            merged[-1] = replace(last, end=span.end, text=last.text + span.text,
+                                 score=(a * last.score + b * span.score) / (a + b), probs=probs)
+        else:
+            merged.append(span)
+    return merged
