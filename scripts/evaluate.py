@@ -22,7 +22,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from zhaoshang_ner.backends import BACKENDS
+from zhaoshang_ner.backends import BACKEND_CHOICES
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line
 from zhaoshang_ner.documents import JsonlError, Span, read_gold, write_text_atomic
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default="evaluation", metavar="PATH",
                         help="report path without suffix, .md and .json are added (default: ./evaluation)")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--backend", default="auto", choices=("auto", *BACKENDS),
+    parser.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
                         help="inference backend, as zhaoshang-ner-predict's (default auto)")
     parser.add_argument("--worst", type=int, default=30)
     args = parser.parse_args(argv)

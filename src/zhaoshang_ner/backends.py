@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # torch is imported where it runs, so the command line starts
 
 BACKENDS = ("torch", "torch-int8", "onnx", "onnx-int8")
 ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model.int8.onnx"}
+BACKEND_CHOICES = ("auto", *BACKENDS)  # what the command line accepts: `auto` is resolved by resolve_backend
 ONNX_TOLERANCE = 1e-3  # max |log-probability difference| of the fp32 graph: fp32 reordering (1.4e-4 on the shipped model)
 INT8_TOLERANCE = 1.0  # int8 rounds weights: what counts is the cross-validated F1 change (reports/ablation.md)
 
@@ -36,7 +37,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 def resolve_backend(name: str, model_dir: str | Path | None, device: torch.device) -> str:
     """`auto` is the int8 ONNX graph on a CPU when the model directory ships one and onnxruntime is installed
-    (the same cross-validated F1 at about twice the speed: reports/bench-predict.md), else torch."""
+    (cross-validated F1 -0.1 at 1.6 times the speed on 2 cores: reports/bench-predict.md), else torch."""
     if name != "auto":
         return name
     graph = Path(model_dir) / ONNX_FILES["onnx-int8"] if model_dir is not None else None
@@ -51,7 +52,7 @@ def make_backend(name: str, model, model_dir: str | Path | None, device: torch.d
     import torch
 
     if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r} (one of auto, {', '.join(BACKENDS)})")
+        raise ValueError(f"unknown backend {name!r} (one of {', '.join(BACKEND_CHOICES)})")
     if name.startswith("onnx"):
         return _onnx_backend(Path(model_dir) / ONNX_FILES[name] if model_dir else None, threads)
     if name == "torch-int8":

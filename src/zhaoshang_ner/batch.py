@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TextIO
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from zhaoshang_ner.backends import BACKENDS
+from zhaoshang_ner.backends import BACKEND_CHOICES
 from zhaoshang_ner.context import Candidate
 from zhaoshang_ner.documents import output_target, parse_jsonl, write_text_atomic
 from zhaoshang_ner.textio import Decoded, UndecodableError, read_text_file
@@ -637,7 +637,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=_positive, default=8, metavar="N",
                         help="documents per prediction call and windows per forward pass (default: 8)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    parser.add_argument("--backend", choices=("auto", *BACKENDS), default="auto",
+    parser.add_argument("--backend", choices=BACKEND_CHOICES, default="auto",
                         help="inference backend (default auto: the model's int8 ONNX graph on a CPU where it ships "
                              "one, else torch)")
     parser.add_argument("--max-length", type=_positive, metavar="N", help="tokens per window (default: the model's)")
