@@ -22,7 +22,7 @@ from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line, load_config
-from zhaoshang_ner.context import merge_touching, touching_labels
+from zhaoshang_ner.context import merge_pairs
 from zhaoshang_ner.crossval import cross_validate, dev_split, document_folds
 from zhaoshang_ner.documents import read_gold, write_text_atomic
 from zhaoshang_ner.predictor import Predictor, spans_of
@@ -30,11 +30,11 @@ from zhaoshang_ner.reports import cv_markdown
 from zhaoshang_ner.training import TRAIN_SCHEMA
 
 
-# Decoding variants scored from the same trained model: (doc_consistency, region_roles, merge), where merge
-# joins touching spans of the labels whose training spans never touch (context.merge_touching).
-DECODING_VARIANTS = {"plain": (False, False, False), "consistency": (True, False, False),
-                     "roles": (False, True, False), "consistency+roles": (True, True, False),
-                     "roles+merge": (False, True, True)}
+# Decoding variants scored from the same trained model: (doc_consistency, region_roles, merge_touching), where
+# the merge policy joins touching spans whose labels never touch in the fold's training documents.
+DECODING_VARIANTS = {"plain": (False, False, "none"), "consistency": (True, False, "none"),
+                     "roles": (False, True, "none"), "consistency+roles": (True, True, "none"),
+                     "roles+merge": (False, True, "same"), "roles+names": (False, True, "names")}
 
 
 def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str]):
@@ -43,21 +43,21 @@ def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str
     from zhaoshang_ner.training import aux_stage, fit
 
     encoder = aux_stage(cfg, output_dir, resume=True) if cfg.get("aux") else cfg["encoder"]
-    wanted = DECODING_VARIANTS if variants else {"": (cfg["doc_consistency"], cfg["region_roles"], False)}
 
     def tag(train_docs, test_docs):
         result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
+        config = result.model.config
+        trained = (config.doc_consistency, config.region_roles, config.merge_pairs)
+        wanted = ({name: (consistency, roles, merge_pairs(cfg["labels"], train_docs, merge))
+                   for name, (consistency, roles, merge) in DECODING_VARIANTS.items()} if variants else {"": trained})
         texts = [doc.text for doc in test_docs]
         predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=32)
         found = predictor.candidates(texts)
-        never_touching = set(cfg["labels"]) - touching_labels(train_docs)
         predictions = {}
-        for name, (consistency, roles, merge) in wanted.items():
-            result.model.config.doc_consistency, result.model.config.region_roles = consistency, roles
-            predictions[name] = [spans_of(predictor.finish(text, merge_touching(spans, never_touching) if merge
-                                                           else spans)) for text, spans in zip(texts, found)]
-        result.model.config.doc_consistency, result.model.config.region_roles = (cfg["doc_consistency"],
-                                                                                  cfg["region_roles"])
+        for name, steps in wanted.items():
+            config.doc_consistency, config.region_roles, config.merge_pairs = steps
+            predictions[name] = [spans_of(predictor.finish(text, spans)) for text, spans in zip(texts, found)]
+        config.doc_consistency, config.region_roles, config.merge_pairs = trained
         for backend in backends:
             with tempfile.TemporaryDirectory() as folder:
                 other = Predictor.from_model(result.model, result.tokenizer, batch_size=32, backend=backend,
@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-share", type=float, default=1.0, metavar="F",
                         help="train each fold on this share of its training documents (a learning-curve point)")
     parser.add_argument("--resume", action="store_true", help="skip the splits already in OUTPUT.state.jsonl")
+    parser.add_argument("--splits", type=int, nargs="+", default=None, metavar="I",
+                        help="train only these splits (0-based) into OUTPUT.state.jsonl, for parallel jobs on the "
+                             "same OUTPUT with --resume; the reports are written once every split is done")
     parser.add_argument("--decoding-variants", action="store_true",
                         help="also score each document-step variant of the same models (reports NAME-VARIANT)")
     parser.add_argument("--backends", nargs="+", default=[], choices=["torch-int8", "onnx", "onnx-int8"],
@@ -117,10 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     output = Path(args.output or f"reports/cv-{name}.json")
     splits = dev_split(documents) if args.dev else document_folds(documents, args.folds)
     state = output.with_suffix(".state.jsonl")
+    if args.splits is not None and not args.resume:
+        parser.error("--splits shares OUTPUT.state.jsonl with the other jobs: add --resume")
+    if args.splits is not None and not set(args.splits) <= set(range(len(splits))):
+        parser.error(f"--splits: there are {len(splits)} splits, numbered 0 to {len(splits) - 1}")
     if not args.resume:
         state.unlink(missing_ok=True)
     results = cross_validate(documents, tag, splits, cfg["labels"], train_share=args.train_share, seed=cfg["seed"],
-                             state=state)
+                             state=state, only=args.splits)
+    if results is None:
+        print(f"splits {args.splits} done; the reports follow when every split is in {state}")
+        return 0
     command = command_line("scripts/cross_validate.py", argv)
     micro = None
     for variant, result in results.items():

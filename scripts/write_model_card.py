@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     encoder = Path(recipe["encoder"]) if isinstance(recipe["encoder"], str) else None
     steps = [f"rules for {', '.join(config['rule_labels'])}" if config.get("rule_labels") else None,
              "one label per repeated string" if config.get("doc_consistency") else None,
-             "host/partner roles from whole-article evidence" if config.get("region_roles") else None]
+             "host/partner roles from whole-article evidence" if config.get("region_roles") else None,
+             f"touching spans joined where their labels never touch in training "
+             f"({', '.join('|'.join(pair) for pair in config['merge_pairs'])})" if config.get("merge_pairs") else None]
     steps = [s for s in steps if s]
 
     licences = ["| part | source | licence |", "|---|---|---|",

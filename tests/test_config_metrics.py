@@ -27,6 +27,7 @@ def test_overrides_parse_yaml_scalars_and_nested_keys():
     ("epochs=two", r"epochs: expected int, got 'two'"),
     ("lr=fast", r"lr: expected float, got 'fast'"),
     ("doc_consistency=3", "doc_consistency: expected bool, got 3"),
+    ("merge_touching=true", r"merge_touching: expected one of 'none', 'same', 'names', got True"),
     ("labels=PROJECT", r"labels: expected a list of str, got 'PROJECT'"),
     ("aux.sets=[{name: cluener, label_map: {company: 3}}]", r"aux.sets\[0\].label_map.company: expected str"),
 ])
@@ -99,6 +100,24 @@ def test_cross_validation_state_in_a_new_folder_resumes_without_retraining(tmp_p
     assert len(calls) == 2 and len(state.read_text(encoding="utf-8").splitlines()) == 2
     again = cross_validate(docs, oracle, document_folds(docs, None), ["AMOUNT"], progress=lambda _: None, state=state)
     assert len(calls) == 2 and again == first
+
+
+def test_parallel_split_jobs_share_one_state_and_summarise_when_all_are_done(tmp_path):
+    docs = [DOC, Document("e", DOC.text, DOC.entities), Document("f", DOC.text, DOC.entities)]
+    calls = []
+
+    def oracle(train, test):
+        calls.append([d.id for d in test])
+        return {"": [d.entities for d in test]}
+
+    splits, state = document_folds(docs, None), tmp_path / "cv.state.jsonl"
+    run = lambda only: cross_validate(docs, oracle, splits, ["AMOUNT"], progress=lambda _: None, state=state, only=only)
+    tested = [[docs[i].id for i in test] for _, test in splits]
+    assert run([0, 2]) is None and calls == [tested[0], tested[2]]  # split 1 is another job's: no summary yet
+    whole = run([1])
+    assert calls == [tested[0], tested[2], tested[1]] and whole is not None
+    assert whole[""]["pooled_counts"]["AMOUNT"] == {"tp": 3, "predicted": 3, "gold": 3}
+    assert run(None) == whole and len(calls) == 3  # a --resume rerun trains nothing and reports the same
 
 def test_recorded_command_reruns_with_the_same_arguments():
     argv = ["--set", "encoder={num_hidden_layers: 4, hidden_size: 256}", "--name", "it's"]

@@ -52,20 +52,42 @@ def test_region_roles_follow_the_article_evidence():
     assert out["深圳", at("深圳", 1)] == "PARTNER_REGION"  # one role per string
 
 
-def test_touching_spans_of_a_never_touching_label_are_joined():
-    from zhaoshang_ner.context import merge_touching, touching_labels
+def test_touching_spans_whose_labels_never_touch_in_training_are_joined():
+    from zhaoshang_ner.context import merge_pairs, merge_touching, touching_pairs
     from zhaoshang_ner.documents import Document, Span
 
     text = "林晓然在江苏南京签约"
     gold = [Document("d", text, [Span(4, 6, "HOST_REGION", "江苏"), Span(6, 8, "HOST_REGION", "南京"),
                                  Span(0, 3, "PERSON", "林晓然")])]
-    assert touching_labels(gold) == {"HOST_REGION"}
+    assert touching_pairs(gold) == {("HOST_REGION", "HOST_REGION")}
     spans = [Candidate(1, 3, "PERSON", "晓然", 0.6, {"PERSON": 0.6}), Candidate(0, 1, "PERSON", "林", 0.9, {"PERSON": 0.9}),
              Candidate(4, 6, "HOST_REGION", "江苏", 0.9), Candidate(6, 8, "HOST_REGION", "南京", 0.9),
              Candidate(8, 9, "DATE", "签", 1.0, fixed=True), Candidate(9, 10, "DATE", "约", 1.0, fixed=True)]
-    merged = merge_touching(spans, {"PERSON", "DATE"})
+    merged = merge_touching(spans, {("PERSON", "PERSON"), ("DATE", "DATE")})
     assert [(c.start, c.end, c.label, c.text) for c in merged] == [
         (0, 3, "PERSON", "林晓然"), (4, 6, "HOST_REGION", "江苏"), (6, 8, "HOST_REGION", "南京"),
         (8, 9, "DATE", "签"), (9, 10, "DATE", "约")]  # regions may touch; rule spans are never joined
     assert merged[0].score == pytest.approx((0.9 + 2 * 0.6) / 3) and merged[0].probs["PERSON"] == pytest.approx(0.7)
     assert merge_touching(spans, set()) == sorted(spans, key=lambda c: c.start)
+    labels = ["HOST_REGION", "PERSON", "COMPANY", "PROJECT"]
+    assert merge_pairs(labels, gold, "none") == []
+    assert merge_pairs(labels, gold, "same") == [("COMPANY", "COMPANY"), ("PERSON", "PERSON"), ("PROJECT", "PROJECT")]
+    names = merge_pairs(labels, gold, "names")
+    assert ("HOST_REGION", "PROJECT") in names and ("PROJECT", "COMPANY") in names
+    assert ("COMPANY", "HOST_REGION") not in names  # only a name label absorbs a neighbour
+    with pytest.raises(ValueError, match="merge policy"):
+        merge_pairs(labels, gold, "all")
+
+
+def test_a_chain_of_labels_that_never_touch_joins_into_the_name_that_contains_it():
+    from zhaoshang_ner.context import merge_touching
+
+    text = "英伟达人工智能产业园项目"
+    spans = [Candidate(0, 3, "COMPANY", "英伟达", 0.8, {"COMPANY": 0.8}),
+             Candidate(3, 7, "INDUSTRY", "人工智能", 0.7, {"INDUSTRY": 0.7}),
+             Candidate(7, 12, "PROJECT", "产业园项目", 0.9, {"PROJECT": 0.9})]
+    merged = merge_touching(spans, {("COMPANY", "INDUSTRY"), ("INDUSTRY", "PROJECT"), ("COMPANY", "PROJECT")})
+    assert [(c.start, c.end, c.label, c.text) for c in merged] == [(0, 12, "PROJECT", text)]
+    assert merged[0].probs["PROJECT"] == pytest.approx(5 * 0.9 / 12)
+    only_inner = merge_touching(spans, {("INDUSTRY", "PROJECT")})  # 英伟达 may touch a PROJECT in training
+    assert [(c.label, c.text) for c in only_inner] == [("COMPANY", "英伟达"), ("PROJECT", "人工智能产业园项目")]

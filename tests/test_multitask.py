@@ -21,14 +21,14 @@ LAC = [([3, 3, 3, 2, 1, 2, 2, 1], ["LOC", "n", "PER", "v", "v", "LOC", "v", "w"]
        ([2, 2, 2, 2, 2, 2, 1], ["TIME", "n", "v", "n", "v", "a", "w"])]
 
 
-def write_silver(tmp_path, lines=LINES):
+def write_silver(tmp_path, lines=LINES, labelled=len(LINES)):
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     corpus.mkdir()
     cache.mkdir()
     with gzip.open(corpus / "corpus-000.txt.gz", "wt", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     records = [{"line": n, "chars": len(line), "sha1": hashlib.sha1(line.encode()).hexdigest()[:16],
-                "seg": seg, "tag": tags} for n, (line, (seg, tags)) in enumerate(zip(LINES, LAC))]
+                "seg": seg, "tag": tags} for n, (line, (seg, tags)) in enumerate(zip(LINES[:labelled], LAC))]
     with gzip.open(cache / "corpus-000.lac.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     return corpus, cache
@@ -43,6 +43,12 @@ def test_silver_spans_follow_lac_words_and_tags(tmp_path):
                                                                             ("深圳", "LOC")]
     first = next(doc for doc in pos if doc.id == "corpus-000:0")
     assert [s.text for s in first.entities][:3] == ["临沂市", "副市长", "龚晓琴"]
+
+
+def test_a_shard_labelled_in_part_is_sampled_from_its_labelled_lines(tmp_path):
+    corpus, cache = write_silver(tmp_path, labelled=1)  # silver_lac.py --max-lines 1
+    pos, ner = load_lac_silver(cache, corpus, max_lines=10, seed=1)
+    assert [doc.id for doc in ner] == [doc.id for doc in pos] == ["corpus-000:0"]
 
 
 def test_a_corpus_line_that_changed_is_refused(tmp_path):

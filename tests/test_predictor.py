@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import tiny_config
+from zhaoshang_ner.context import Candidate
 from zhaoshang_ner.documents import Document, Span
 from zhaoshang_ner.predictor import Predictor, spans_of
 from zhaoshang_ner.modeling import save_model
@@ -120,3 +121,25 @@ def test_rules_only_fill_labels_the_model_knows():
     assert foreign.rule_labels == ()
     labels = {e.label for e in foreign.predict("2024年3月，临沂市签约130亿元项目")}
     assert labels <= {"LOC"}
+
+
+def test_merge_touching_is_learnt_from_training_spans_saved_and_applied(tmp_path):
+    """`merge_touching: same` stores the label pairs that never touch in training; the predictor loaded
+    from the saved directory joins touching spans of those pairs (林|晓然), and of no other."""
+    encoder = {"num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 2,
+               "intermediate_size": 64, "max_position_embeddings": 64}
+    docs = [Document("m0", "江苏南京林晓然", [Span(0, 2, "HOST_REGION", "江苏"), Span(2, 4, "HOST_REGION", "南京"),
+                                          Span(4, 7, "PERSON", "林晓然")])]
+    cfg = tiny_config(encoder=encoder, epochs=1, max_length=32, stride=8, merge_touching="same")
+    result = fit(cfg, docs, labels=["HOST_REGION", "PERSON"])
+    assert result.model.config.merge_pairs == [["PERSON", "PERSON"]]  # regions touch in training: never joined
+    save_model(result.model, result.tokenizer, tmp_path / "model")
+    loaded = Predictor.from_pretrained(tmp_path / "model", device="cpu")
+    assert loaded.model.config.merge_pairs == [["PERSON", "PERSON"]]
+    split = [Candidate(0, 2, "HOST_REGION", "江苏", 0.9), Candidate(2, 4, "HOST_REGION", "南京", 0.9),
+             Candidate(4, 5, "PERSON", "林", 0.9), Candidate(5, 7, "PERSON", "晓然", 0.6)]
+    assert [e.text for e in loaded.finish(docs[0].text, split)] == ["江苏", "南京", "林晓然"]
+    plain = fit(tiny_config(encoder=encoder, epochs=1, max_length=32, stride=8), docs, labels=["HOST_REGION", "PERSON"])
+    assert plain.model.config.merge_pairs is None
+    assert [e.text for e in Predictor(plain.model, plain.tokenizer).finish(docs[0].text, split)] == [
+        "江苏", "南京", "林", "晓然"]

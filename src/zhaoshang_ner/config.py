@@ -34,6 +34,13 @@ class ListOf:
 
 
 @dataclass(frozen=True)
+class OneOf:
+    """One of a few fixed values (a policy name)."""
+
+    values: tuple
+
+
+@dataclass(frozen=True)
 class MapOf:
     """A mapping with free keys (e.g. a label map) whose values follow `value`."""
 
@@ -49,6 +56,8 @@ def _describe(spec: Any) -> str:
         return f"a list of {_describe(spec.item)}"
     if isinstance(spec, MapOf):
         return f"a mapping of {_describe(spec.value)}"
+    if isinstance(spec, OneOf):
+        return "one of " + ", ".join(map(repr, spec.values))
     return "null" if spec is type(None) else spec.__name__
 
 
@@ -61,6 +70,8 @@ def _matches(value: Any, spec: Any) -> bool:
         return isinstance(value, list)
     if isinstance(spec, MapOf):
         return isinstance(value, dict)
+    if isinstance(spec, OneOf):
+        return isinstance(value, str) and value in spec.values
     if spec is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if spec is int:

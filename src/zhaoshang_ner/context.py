@@ -1,7 +1,7 @@
-"""Document-level decoding steps: one label per repeated string, and host vs partner regions by the
-evidence of the whole article. Each is a switch in the model's config (`doc_consistency`,
-`region_roles`) chosen by cross-validation. A third, joining touching spans of labels whose annotated
-spans never touch (`merge_touching`), is so far a variant of `scripts/cross_validate.py --decoding-variants`.
+"""Document-level decoding steps: one label per repeated string, host vs partner regions by the
+evidence of the whole article, and joining touching spans of labels whose annotated spans never touch.
+Each is a switch in the model's config (`doc_consistency`, `region_roles`, `merge_pairs`) chosen by
+cross-validation (`scripts/cross_validate.py --decoding-variants` scores them on the same fold models).
 
 A window sees 254 tokens; an article is about one place. The model may call 黄石 a PERSON in one
 sentence and a HOST_REGION in the next, or a city HOST in the lead and PARTNER three windows later.
@@ -110,29 +110,50 @@ def region_roles(text: str, spans: Sequence[Candidate]) -> list[Candidate]:
     return out
 
 
-def touching_labels(documents: Iterable) -> set[str]:
-    """Labels whose annotated spans sometimes touch a span of the same label (江苏|南京: two regions)."""
+# Labels whose names may contain another entity (spec: a company or an industry inside a project name is
+# part of the PROJECT span, a region inside a company name part of the COMPANY span, 黄石市委 one ORG).
+NAME_LABELS = ("PROJECT", "COMPANY", "ORG")
+MERGE_POLICIES = ("none", "same", "names")
+
+
+def touching_pairs(documents: Iterable) -> set[tuple[str, str]]:
+    """(label, next label) of annotated spans that touch (江苏|南京: two regions; 临沂|某项目)."""
     found = set()
     for document in documents:
         spans = sorted(document.entities, key=lambda s: s.start)
-        found.update(a.label for a, b in zip(spans, spans[1:]) if a.end == b.start and a.label == b.label)
+        found.update((a.label, b.label) for a, b in zip(spans, spans[1:]) if a.end == b.start)
     return found
 
 
-def merge_touching(spans: Sequence[Candidate], labels: Collection[str]) -> list[Candidate]:
-    """Join spans of a label in `labels` that touch a span of the same label, for labels whose annotated
-    spans never touch: there a second `B-` tag inside a name (林|晓然) is a split, not two entities.
-    Scores and label probabilities are averaged by length; rule spans are never joined."""
+def merge_pairs(labels: Sequence[str], documents: Iterable, policy: str) -> list[tuple[str, str]]:
+    """The touching predicted pairs to join into one span of the second label: pairs that never touch
+    in `documents` (the training set), of one label (`same`: 林|晓然) or also (`names`) any label
+    before a name label that may contain it (比亚迪|新能源乘用车项目 → one PROJECT)."""
+    if policy not in MERGE_POLICIES:
+        raise ValueError(f"merge policy must be one of {MERGE_POLICIES}, got {policy!r}")
+    seen = touching_pairs(documents)
+    pairs = [(a, a) for a in labels if (a, a) not in seen] if policy != "none" else []
+    if policy == "names":
+        pairs += [(a, b) for b in NAME_LABELS if b in labels for a in labels if a != b and (a, b) not in seen]
+    return sorted(pairs)
+
+
+def merge_touching(spans: Sequence[Candidate], pairs: Collection[tuple[str, str]]) -> list[Candidate]:
+    """Join each span to a touching span before it when their (label, label) is in `pairs` (labelled as
+    the second): there a `B-` tag inside a name (林|晓然) or a label change inside it (比亚迪|新能源项目)
+    is a split, not two entities. Scores and label probabilities are averaged by length; rule spans
+    are never joined."""
+    pairs = {tuple(pair) for pair in pairs}
     merged: list[Candidate] = []
     for span in sorted(spans, key=lambda c: c.start):
-        last = merged[-1] if merged else None
-        if (last is not None and last.end == span.start and last.label == span.label and span.label in labels
-                and not last.fixed and not span.fixed):
+        merged.append(span)
+        while len(merged) > 1:  # a chain (英伟达|人工智能|产业园项目) joins step by step
+            last, span = merged[-2], merged[-1]
+            if last.end != span.start or (last.label, span.label) not in pairs or last.fixed or span.fixed:
+                break
             a, b = last.end - last.start, span.end - span.start
             probs = {label: (a * last.probs.get(label, 0.0) + b * span.probs.get(label, 0.0)) / (a + b)
                      for label in {*last.probs, *span.probs}}
-            merged[-1] = replace(last, end=span.end, text=last.text + span.text,
-                                 score=(a * last.score + b * span.score) / (a + b), probs=probs)
-        else:
-            merged.append(span)
+            merged[-2:] = [replace(span, start=last.start, text=last.text + span.text,
+                                   score=(a * last.score + b * span.score) / (a + b), probs=probs)]
     return merged

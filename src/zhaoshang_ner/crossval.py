@@ -8,7 +8,7 @@ import random
 import statistics
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Collection, Sequence
 
 from sklearn.model_selection import GroupKFold
 
@@ -59,14 +59,15 @@ Split = tuple[list[int], list[int]]
 
 def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[Split], labels: Sequence[str],
                    progress: Callable[[str], None] = print, train_share: float = 1.0, seed: int = 13,
-                   state: str | Path | None = None) -> dict[str, dict]:
+                   state: str | Path | None = None, only: Collection[int] | None = None) -> dict[str, dict] | None:
     """Run `tag(train_docs, test_docs)` per split and summarise each of its variants.
 
     `tag` returns `{variant: predictions}`: one training can be scored under several decoding variants
     (document steps on and off) on exactly the same folds. With `train_share` < 1 each split trains on
     that share of its training groups (a learning-curve point; the test documents stay the same). With
     `state`, each finished split is appended to that JSONL file and a rerun skips the splits found there
-    (for the same test documents), so an interrupted run resumes.
+    (for the same test documents), so an interrupted run resumes. With `only`, the other splits are not
+    trained (parallel jobs share one `state`), and the summary (None until then) needs every split in `state`.
 
     Per label, the mean and std of F1 are over the splits whose test documents contain that label;
     `pooled` scores count every split's true positives, predictions and gold spans together.
@@ -74,12 +75,14 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[
     done = _read_state(state)
     folds = []
     started, trained = time.monotonic(), 0
-    for index, (train, test) in enumerate(splits):
+    keys = [hashlib.sha256("\n".join(documents[i].id for i in test).encode()).hexdigest()[:16] for _, test in splits]
+    for index, ((train, test), key) in enumerate(zip(splits, keys)):
         test_docs = [documents[i] for i in test]
-        key = hashlib.sha256("\n".join(d.id for d in test_docs).encode()).hexdigest()[:16]
         if (index, key) in done:
             folds.append(done[index, key])
             progress(f"split {index + 1}/{len(splits)}: done before")
+            continue
+        if only is not None and index not in only:
             continue
         train_docs = [documents[i] for i in train]
         if train_share < 1.0:
@@ -96,8 +99,15 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[
         trained += 1
         elapsed = time.monotonic() - started
         micro = ", ".join(f"{name or 'micro-F1'} {v['scores']['micro']['f1']:.3f}" for name, v in variants.items())
+        left = sum(1 for later in range(index + 1, len(splits)) if (only is None or later in only)
+                   and (later, keys[later]) not in done)
         progress(f"split {index + 1}/{len(splits)}: {micro} on {len(test_docs)} documents (trained on "
-                 f"{len(train_docs)}); {elapsed / 60:.0f} min, ETA {elapsed / trained * (len(splits) - index - 1) / 60:.0f} min")
+                 f"{len(train_docs)}); {elapsed / 60:.0f} min, ETA {elapsed / trained * left / 60:.0f} min")
+    if len(folds) < len(splits):  # with `only`: the other jobs' splits may have finished meanwhile
+        done = _read_state(state)
+        folds = [done[index, key] for index, key in enumerate(keys) if (index, key) in done]
+        if len(folds) < len(splits):
+            return None
     names = list(folds[0]["variants"]) if folds else []
     return {name: summarise([{**{k: v for k, v in f.items() if k != "variants"}, **f["variants"][name]} for f in folds],
                             labels) for name in names}

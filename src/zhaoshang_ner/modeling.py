@@ -61,6 +61,8 @@ class ZhaoshangNerConfig(BertConfig):
     - `lexicon_categories`: the lexicon's categories (None: no lexicon features); `feature_inject`
       adds their embedding to the encoder's `input` embeddings or to its `output` states.
     - `doc_consistency` / `region_roles`: the document-level decoding steps of `zhaoshang_ner.context`.
+    - `merge_pairs`: `[label, next label]` pairs whose touching spans are joined (`context.merge_touching`);
+      training fills it from its documents by the config's `merge_touching` policy.
     """
 
     model_type = MODEL_TYPE
@@ -73,6 +75,7 @@ class ZhaoshangNerConfig(BertConfig):
     feature_inject: str = "input"
     doc_consistency: bool = False
     region_roles: bool = False
+    merge_pairs: list[list[str]] | None = None
 
     def __post_init__(self, **kwargs):
         if self.ner_labels:
@@ -286,7 +289,7 @@ def build_model(encoder: str | dict, tokenizer: PreTrainedTokenizerFast, labels:
     base = scratch_config(spec, tokenizer).to_dict() if spec is not None else BertConfig.from_pretrained(path).to_dict()
     for key in ("model_type", "architectures", "id2label", "label2id", "ner_labels", "lexicon_categories",
                 "rule_labels", "window_max_length", "window_stride", "feature_inject", "doc_consistency",
-                "region_roles", "transformers_version", "num_labels"):
+                "region_roles", "merge_pairs", "transformers_version", "num_labels"):
         base.pop(key, None)
     config = ZhaoshangNerConfig(**base, ner_labels=list(labels), window_max_length=max_length, window_stride=stride,
                                 rule_labels=list(rule_labels),

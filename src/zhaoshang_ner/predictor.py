@@ -18,7 +18,7 @@ import torch
 
 from zhaoshang_ner.backends import make_backend, resolve_backend
 from zhaoshang_ner.alignment import TokenizedText, token_tags_to_spans, tokenize
-from zhaoshang_ner.context import Candidate, consistent_labels, region_roles
+from zhaoshang_ner.context import Candidate, consistent_labels, merge_touching, region_roles
 from zhaoshang_ner.documents import Span
 from zhaoshang_ner.features import WindowInput, collate, document_features, window_inputs
 from zhaoshang_ner.modeling import ZhaoshangNerModel, load_model, resolve_device
@@ -198,6 +198,8 @@ class Predictor:
         """The document-level steps (switched by the config) and normalised values."""
         with timed(self.times, "decoding"):
             spans = sorted(candidates, key=lambda c: c.start)
+            if self.model.config.merge_pairs:
+                spans = merge_touching(spans, self.model.config.merge_pairs)
             if self.model.config.doc_consistency:
                 spans = consistent_labels(text, spans)
             if self.model.config.region_roles:

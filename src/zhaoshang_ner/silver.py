@@ -33,17 +33,20 @@ def _spans(line: str, record: dict, keep: Iterable[str] | None) -> list[Span]:
 
 def load_lac_silver(cache_dir: str | Path, corpus_dir: str | Path, max_lines: int, seed: int,
                     exclude: set[str] = frozenset(), min_chars: int = 10) -> tuple[list[Document], list[Document]]:
-    """`(lac_pos, lac_ner)` documents for a seeded sample of `max_lines` corpus lines of at least
+    """`(lac_pos, lac_ner)` documents for a seeded sample of `max_lines` labelled corpus lines of at least
     `min_chars` characters; lines in `exclude` (the gold corpus paragraphs) are never used. Only the
-    sampled lines become documents, so memory follows the sample, not the corpus."""
+    sampled lines become documents, so memory follows the sample, not the corpus; a shard that
+    `silver_lac.py --max-lines` labelled in part is sampled from its labelled lines only."""
     cache_dir, corpus_dir = Path(cache_dir), Path(corpus_dir)
     caches = sorted(cache_dir.glob("*.lac.jsonl.gz"))
     if not caches:
         raise FileNotFoundError(f"no LAC silver labels in {cache_dir}: run scripts/silver_lac.py first")
     texts = {}
     for cache in caches:
+        with gzip.open(cache, "rt", encoding="utf-8") as handle:
+            labelled = sum(1 for _ in handle)  # silver_lac.py labels each shard from its first line on
         with gzip.open(corpus_dir / cache.name.replace(".lac.jsonl.gz", ".txt.gz"), "rt", encoding="utf-8") as handle:
-            texts[cache] = [line.rstrip("\n") for line in handle]
+            texts[cache] = [line.rstrip("\n") for line, _ in zip(handle, range(labelled))]
     usable = [(cache, n) for cache, lines in texts.items() for n, line in enumerate(lines)
               if len(line) >= min_chars and line not in exclude]
     chosen = set(random.Random(seed).sample(usable, min(max_lines, len(usable))))

@@ -18,7 +18,8 @@ from transformers import get_linear_schedule_with_warmup
 
 from zhaoshang_ner.augment import KINDS, noisy_copies
 from zhaoshang_ner.checkpoint import load_checkpoint_weights, load_training_state, save_training_state
-from zhaoshang_ner.config import ListOf, MapOf, Section
+from zhaoshang_ner.config import ListOf, MapOf, OneOf, Section
+from zhaoshang_ner.context import MERGE_POLICIES, merge_pairs
 from zhaoshang_ner.documents import Document, write_text_atomic
 from zhaoshang_ner.features import collate, training_rows
 from zhaoshang_ner.lexicon import Lexicon
@@ -60,6 +61,7 @@ TRAIN_SCHEMA = Section({
     "rule_labels": ListOf(str),
     "doc_consistency": bool,
     "region_roles": bool,
+    "merge_touching": OneOf(MERGE_POLICIES),  # join touching spans that never touch in training (context.merge_pairs)
     # chance per training document of a noisy copy of each kind (zhaoshang_ner.augment)
     "augment": Section({kind: float for kind in KINDS}, optional=True),
 })
@@ -116,6 +118,8 @@ def fit(
     labels = list(labels if labels is not None else cfg["labels"])
     tokenizer = load_encoder_tokenizer(encoder, cfg.get("vocab"))
     model = new_model(cfg, encoder, labels, tokenizer).to(device)
+    if cfg.get("merge_touching", "none") != "none":
+        model.config.merge_pairs = [list(pair) for pair in merge_pairs(labels, documents, cfg["merge_touching"])]
     if cfg.get("augment"):
         documents = [*documents, *noisy_copies(documents, cfg["augment"], cfg["seed"])]
     rows = training_rows(tokenizer, documents, model.config.label2id, cfg["max_length"], cfg["stride"], model.lexicon)
