@@ -105,6 +105,8 @@ def test_multitask_stage_trains_saves_and_resumes_exactly(tmp_path, monkeypatch)
     assert 0.0 <= straight["tasks"]["toy"]["test"]["micro_f1"] <= 1.0
     model = load_model(tmp_path / "straight" / "model")
     assert model.config.ner_labels == ["LOC", "PER"]  # the head saved with the encoder is the `head` task's
+    card = (tmp_path / "straight" / "model" / "ENCODER.md").read_text(encoding="utf-8")
+    assert "| toy | 2 | 12 |" in card and "sample of 10 corpus lines" in card and "Baidu LAC (Apache-2.0)" in card
     from zhaoshang_ner import multitask
 
     calls, original = [], multitask.MultiTaskModel.loss

@@ -284,6 +284,15 @@ def write_card(cfg: dict) -> None:
                                                                  results))
 
 
+def silver_note(cfg: dict) -> str:
+    """Which corpus lines the silver tasks came from (a partial `silver_lac.py --max-lines` run is usable)."""
+    silver = cfg.get("silver")
+    if not silver:
+        return ""
+    return (f" The LAC tasks are a seeded sample of {silver['max_lines']:,} corpus lines (at least 10 characters, "
+            f"no gold paragraph) from the lines `scripts/silver_lac.py` labelled in `{silver['cache']}`.")
+
+
 def encoder_card(cfg: dict, tasks: Sequence[Task], weights: Sequence[float], results: dict) -> str:
     """The intermediate encoder's card: where it starts, what it learned, how it scores, and the licences."""
     rows = ["| task | labels | training sentences | share of steps | dev F1 | test F1 | data and licence |",
@@ -300,7 +309,7 @@ lexicon features of `{cfg['lexicon']}` ({cfg['feature_inject']} side) learns eve
 classifier head per task with the task's own labels; task t is drawn per step with probability
 ∝ n_t^(1/{cfg['temperature']:g}). {results['steps']:,} steps of {cfg['batch_size']} sentences (windows of
 {cfg['max_length']} tokens), lr {cfg['lr']:g}. The classifier saved here is the `{cfg['head']}` head; gold
-fine-tuning replaces it. Command: `{results['command']}`.
+fine-tuning replaces it. Command: `{results['command']}`.{silver_note(cfg)}
 
 Strict entity-level F1 of each task's own head (the whole test set where a split exists; dev splits
 are the sets' own, or held out from train as the config says):
