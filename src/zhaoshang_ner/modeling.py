@@ -280,8 +280,7 @@ def load_encoder_tokenizer(encoder: str | dict, vocab: str | Path | None) -> Pre
 
 def build_model(encoder: str | dict, tokenizer: PreTrainedTokenizerFast, labels: Sequence[str], *,
                 max_length: int, stride: int, rule_labels: Sequence[str], lexicon: Lexicon | None = None,
-                feature_inject: str = "input", doc_consistency: bool = False,
-                region_roles: bool = False) -> ZhaoshangNerModel:
+                feature_inject: str = "input") -> ZhaoshangNerModel:
     """A fresh model for `labels` on a pretrained encoder directory (BERT, or an earlier stage's model:
     classifier rows of the tags it shares are kept, the rest start fresh) or a scratch size spec."""
     quiet_transformers()
@@ -294,8 +293,7 @@ def build_model(encoder: str | dict, tokenizer: PreTrainedTokenizerFast, labels:
     config = ZhaoshangNerConfig(**base, ner_labels=list(labels), window_max_length=max_length, window_stride=stride,
                                 rule_labels=list(rule_labels),
                                 lexicon_categories=list(lexicon.categories) if lexicon else None,
-                                feature_inject=feature_inject, doc_consistency=doc_consistency,
-                                region_roles=region_roles)
+                                feature_inject=feature_inject)
     if spec is not None:
         model = ZhaoshangNerModel(config)
     else:

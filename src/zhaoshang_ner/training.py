@@ -85,9 +85,16 @@ def new_model(cfg: dict, encoder: str | dict, labels: Sequence[str], tokenizer) 
         encoder, tokenizer, labels, max_length=cfg["max_length"], stride=cfg["stride"],
         rule_labels=[label for label in cfg.get("rule_labels", []) if label in labels],
         lexicon=load_lexicon(cfg["lexicon"]) if cfg.get("lexicon") else None,
-        feature_inject=cfg.get("feature_inject", "input"), doc_consistency=cfg.get("doc_consistency", False),
-        region_roles=cfg.get("region_roles", False),
+        feature_inject=cfg.get("feature_inject", "input"),
     )
+
+
+def decoding_steps(cfg: dict, labels: Sequence[str], documents: Sequence[Document]) -> dict:
+    """The document-level decoding steps a config asks for, as model-config fields; the merge pairs are
+    learnt from the training `documents` (scripts/set_decoding.py sets them on a trained model)."""
+    merge = cfg.get("merge_touching", "none")
+    return {"doc_consistency": cfg.get("doc_consistency", False), "region_roles": cfg.get("region_roles", False),
+            "merge_pairs": [list(pair) for pair in merge_pairs(labels, documents, merge)] if merge != "none" else None}
 
 
 @dataclass
@@ -118,8 +125,8 @@ def fit(
     labels = list(labels if labels is not None else cfg["labels"])
     tokenizer = load_encoder_tokenizer(encoder, cfg.get("vocab"))
     model = new_model(cfg, encoder, labels, tokenizer).to(device)
-    if cfg.get("merge_touching", "none") != "none":
-        model.config.merge_pairs = [list(pair) for pair in merge_pairs(labels, documents, cfg["merge_touching"])]
+    for key, value in decoding_steps(cfg, labels, documents).items():
+        setattr(model.config, key, value)
     if cfg.get("augment"):
         documents = [*documents, *noisy_copies(documents, cfg["augment"], cfg["seed"])]
     rows = training_rows(tokenizer, documents, model.config.label2id, cfg["max_length"], cfg["stride"], model.lexicon)
