@@ -143,3 +143,31 @@ def test_merge_touching_is_learnt_from_training_spans_saved_and_applied(tmp_path
     assert plain.model.config.merge_pairs is None
     assert [e.text for e in Predictor(plain.model, plain.tokenizer).finish(docs[0].text, split)] == [
         "江苏", "南京", "林", "晓然"]
+
+
+def test_batched_viterbi_is_the_best_valid_path_of_each_sequence():
+    """viterbi_many over sequences of mixed lengths equals an exhaustive search over valid BIO paths."""
+    import itertools
+
+    import numpy as np
+
+    from zhaoshang_ner.predictor import valid_transitions, viterbi_many
+    from zhaoshang_ner.labels import bio_tags
+
+    tags = bio_tags(("A", "B"))
+    allowed = valid_transitions(tags).numpy()
+    may_start = allowed.all(0)
+
+    def exhaustive(log_probs):
+        paths = (p for p in itertools.product(range(len(tags)), repeat=len(log_probs))
+                 if (not p or may_start[p[0]]) and all(allowed[a, b] for a, b in zip(p, p[1:])))
+        return list(max(paths, key=lambda p: sum(log_probs[k, t] for k, t in enumerate(p))))
+
+    rng = np.random.default_rng(7)
+    sequences = [np.log(rng.dirichlet(np.ones(len(tags)) * 0.3, size=n)) for n in [0, 1, 2, 3, 4, 5, 5, 6, 1, 4]]
+    sequences.append(np.log(np.eye(len(tags))[[tags.index("I-A"), tags.index("I-A")]] * 0.9 + 0.02))  # stray I- start
+    found = viterbi_many(sequences, allowed)
+    assert found == [exhaustive(s) for s in sequences]
+    assert [viterbi_many([s], allowed)[0] for s in sequences] == found  # one sequence alone: the same path
+    valid = np.log(np.eye(len(tags))[[tags.index("B-A"), tags.index("I-A"), 0]] * 0.9 + 0.02)
+    assert viterbi_many([valid], allowed) == [[tags.index("B-A"), tags.index("I-A"), 0]]  # a valid argmax is kept

@@ -151,7 +151,7 @@ def evaluate_task(model: MultiTaskModel, task: Task, docs: Sequence[Document], t
 
     from zhaoshang_ner.alignment import token_tags_to_spans, tokenize
     from zhaoshang_ner.metrics import entity_scores
-    from zhaoshang_ner.predictor import valid_transitions, viterbi
+    from zhaoshang_ner.predictor import valid_transitions, viterbi_many
     from zhaoshang_ner.windows import owner_windows
 
     model.eval()
@@ -168,15 +168,15 @@ def evaluate_task(model: MultiTaskModel, task: Task, docs: Sequence[Document], t
             log_probs = model.logits(task.name, batch).float().log_softmax(-1).cpu().numpy()
             for row, row_log_probs in zip(part, log_probs):
                 by_doc.setdefault(row.doc_index, []).append((row, row_log_probs[1 : len(row.input_ids) - 1]))
-        for index, doc in enumerate(chunk):
-            tokens = tokenize(tokenizer, doc.text)
+        tokens = [tokenize(tokenizer, doc.text) for doc in chunk]
+        merged = []
+        for index, doc_tokens in enumerate(tokens):
             windows = by_doc.get(index, [])
-            if not tokens.offsets:
-                predicted.append([])
-                continue
-            owners = owner_windows([row.window for row, _ in windows], len(tokens.offsets))
-            merged = np.stack([windows[w][1][p] for w, p in owners])
-            predicted.append(token_tags_to_spans(tokens, [tags[i] for i in viterbi(merged, allowed)]))
+            owners = owner_windows([row.window for row, _ in windows], len(doc_tokens.offsets))
+            merged.append(np.stack([windows[w][1][p] for w, p in owners]) if doc_tokens.offsets
+                          else np.zeros((0, len(tags))))
+        for doc_tokens, ids in zip(tokens, viterbi_many(merged, allowed)):
+            predicted.append(token_tags_to_spans(doc_tokens, [tags[i] for i in ids]) if doc_tokens.offsets else [])
     model.train()
     scores = entity_scores(list(docs), predicted)
     return {"micro_f1": scores["micro"]["f1"], "scores": scores}

@@ -41,28 +41,62 @@ def valid_transitions(tags: Sequence[str]) -> torch.Tensor:
     return allowed
 
 
-def viterbi(log_probs: np.ndarray, allowed: np.ndarray) -> list[int]:
-    """The most probable tag sequence that is valid BIO (argmax alone leaves stray `I-` tags that split spans).
+def viterbi_many(sequences: Sequence[np.ndarray], allowed: np.ndarray) -> list[list[int]]:
+    """The most probable tag sequence that is valid BIO, per sequence (argmax alone leaves stray `I-` tags
+    that split spans).
 
     When the per-token argmax is itself valid it is the answer (it maximises the sum over all paths, so
-    over the valid ones too), and the dynamic programme runs only where it is not.
+    over the valid ones too), and the dynamic programme runs only where it is not: for all such sequences
+    at once, one numpy step per position, since a step's cost is Python overhead, not arithmetic.
     """
-    best = log_probs.argmax(1)
     may_start = allowed.all(0)  # tags that may follow anything (O, B-X) may also start
-    if may_start[best[0]] and allowed[best[:-1], best[1:]].all():
-        return best.tolist()
-    n, t = log_probs.shape
-    forbid = np.where(allowed, 0.0, -np.inf)
-    score = log_probs[0] + np.where(may_start, 0.0, -np.inf)
-    back = np.zeros((n, t), dtype=np.int64)
+    paths: list[list[int] | None] = [None] * len(sequences)
+    hard = []
+    for i, log_probs in enumerate(sequences):
+        best = log_probs.argmax(1) if len(log_probs) else np.zeros(0, dtype=np.int64)
+        if not len(best) or (may_start[best[0]] and allowed[best[:-1], best[1:]].all()):
+            paths[i] = best.tolist()
+        else:
+            hard.append(i)
+    if not hard:
+        return paths
+    lengths = np.array([len(sequences[i]) for i in hard])
+    b, n, t = len(hard), int(lengths.max()), allowed.shape[0]
+    log_probs = np.zeros((b, n, t))
+    for j, i in enumerate(hard):
+        log_probs[j, : lengths[j]] = sequences[i]
+    # A free tag (O, B-X) may follow any tag: its best predecessor is the best tag. Any other tag (I-X) has
+    # a few allowed predecessors (B-X, I-X), listed in `preds` (ascending, padded by repeating the first).
+    restricted = np.flatnonzero(~may_start)
+    allowed_preds = [np.flatnonzero(allowed[:, j]) for j in restricted]
+    width = max((len(p) for p in allowed_preds), default=1)
+    preds = np.array([np.pad(p, (0, width - len(p)), mode="edge") for p in allowed_preds]).reshape(len(restricted), width)
+    score = log_probs[:, 0] + np.where(may_start, 0.0, -np.inf)
+    final = score.copy()  # each sequence's scores at its last position
+    back = np.zeros((b, n, t), dtype=np.int16)
+    rows = np.arange(b)
     for k in range(1, n):
-        candidates = score[:, None] + forbid
-        back[k] = candidates.argmax(0)
-        score = candidates.max(0) + log_probs[k]
-    path = [int(score.argmax())]
-    for k in range(n - 1, 0, -1):
-        path.append(int(back[k, path[-1]]))
-    return path[::-1]
+        best = score.argmax(1)
+        step = np.repeat(score[rows, best][:, None], t, axis=1)
+        back[:, k] = best[:, None]
+        if len(restricted):
+            options = score[:, preds]  # (sequence, restricted tag, predecessor)
+            pick = options.argmax(2)
+            step[:, restricted] = np.take_along_axis(options, pick[:, :, None], 2)[:, :, 0]
+            back[:, k, restricted] = preds[np.arange(len(restricted)), pick]
+        score = step + log_probs[:, k]
+        ends = lengths == k + 1
+        final[ends] = score[ends]
+    tags = final.argmax(1)
+    out = np.zeros((b, n), dtype=np.int64)
+    for k in range(n - 1, -1, -1):
+        active = lengths > k
+        out[active, k] = tags[active]
+        if k:
+            tags = np.where(active, back[rows, k, tags], tags)
+    for j, i in enumerate(hard):
+        paths[i] = out[j, : lengths[j]].tolist()
+    return paths
 
 
 @dataclass(frozen=True)
@@ -231,21 +265,30 @@ class Predictor:
                 probs = self.forward(batch)
             for j, (b, k) in enumerate(chunk):
                 b.probs[k] = probs[j, 1 : len(b.rows[k].input_ids) - 1]  # drop [CLS]/[SEP]
-        for block in blocks:
+        with timed(self.times, "decoding"):
+            token_probs = [self._token_probs(block) for block in blocks]
+            paths = viterbi_many([np.log(np.clip(probs, 1e-12, None)) for probs in token_probs], self.allowed)
+        for block, probs, ids in zip(blocks, token_probs, paths):
             with timed(self.times, "decoding"):
-                found = self._decode(block)
+                found = self._decode(block, probs, np.asarray(ids, dtype=np.int64))
             block.probs, block.rows = [], []
             if progress:
                 progress(len(block.tokens.text))
             yield block, found
 
-    def _decode(self, block: _Block) -> list[Candidate]:
+    def _token_probs(self, block: _Block) -> np.ndarray:
+        """Tag probabilities per token, each token read from the window that owns it."""
+        n = len(block.tokens.offsets)
+        if n == 0:
+            return np.zeros((0, len(self.tags)), dtype=np.float32)
+        owners = owner_windows([row.window for row in block.rows], n)
+        return np.stack([block.probs[w][p] for w, p in owners])
+
+    def _decode(self, block: _Block, probs: np.ndarray, ids: np.ndarray) -> list[Candidate]:
+        """Spans (rules first, then the model's tags `ids`) with their scores and label probabilities."""
         tokens, n = block.tokens, len(block.tokens.offsets)
         if n == 0:
             return []
-        owners = owner_windows([row.window for row in block.rows], n)
-        probs = np.stack([block.probs[w][p] for w, p in owners])
-        ids = viterbi(np.log(np.clip(probs, 1e-12, None)), self.allowed)
         chosen = probs[np.arange(n), ids]
         first_token = {start: t for t, (start, _) in enumerate(tokens.offsets)}
         last_token = {end: t for t, (_, end) in enumerate(tokens.offsets)}
