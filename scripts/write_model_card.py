@@ -3,6 +3,7 @@
 
     python scripts/write_model_card.py --model models/zhaoshang-ner-small \
         --train-command "python scripts/train.py --config configs/default.yaml" \
+        [--decoding-command "python scripts/set_decoding.py --model DIR --config C"] \
         --cv reports/cv-default.json --baseline reports/cv-baseline.json \
         [--agreement reports/agreement.json] [--bench reports/bench-predict.md] [--data annotations/gold.jsonl]
 
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True)
     parser.add_argument("--train-command", required=True)
+    parser.add_argument("--decoding-command", default=None,
+                        help="the scripts/set_decoding.py command run on the trained model, if any")
     parser.add_argument("--cv", required=True, help="cross_validate.py JSON of this model's recipe")
     parser.add_argument("--baseline", required=True, help="cross_validate.py --baseline JSON (same folds)")
     parser.add_argument("--agreement", default=None, help="scripts/agreement.py JSON (the annotation ceiling)")
@@ -72,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = [f"rules for {', '.join(config['rule_labels'])}" if config.get("rule_labels") else None,
              "one label per repeated string" if config.get("doc_consistency") else None,
              "host/partner roles from whole-article evidence" if config.get("region_roles") else None,
-             f"touching spans joined where their labels never touch in training "
-             f"({', '.join('|'.join(pair) for pair in config['merge_pairs'])})" if config.get("merge_pairs") else None]
+             f"touching spans joined where their labels never touch in the training documents ({len(config['merge_pairs'])} "
+             f"label pairs, `merge_pairs` in `config.json`)" if config.get("merge_pairs") else None]
     steps = [s for s in steps if s]
 
     licences = ["| part | source | licence |", "|---|---|---|",
@@ -114,7 +117,7 @@ investment-promotion (招商引资) news: {", ".join(labels)}.
   {config['window_stride']} tokens of overlap; any document length.
 - **Prediction steps saved with the model**: {"; ".join(steps) or "the model alone"}.
 - **Training data**: {data_summary(args.data)}.
-- **Training command**: `{args.train_command}` (then the run's `model/` copied here).
+- **Training command**: `{args.train_command}` (then the run's `model/` copied here){f", then `{args.decoding_command}` (decoding steps only, the weights unchanged)" if args.decoding_command else ""}.
 
 ## Accuracy (cross-validated; the documents scored were not trained on)
 
