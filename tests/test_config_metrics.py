@@ -37,9 +37,9 @@ def test_config_keys_are_checked_at_every_depth_and_typed(override, message):
     from zhaoshang_ner.training import TRAIN_SCHEMA
 
     root = Path(__file__).parents[1]
-    assert load_config(root / "configs" / "default.yaml", [], TRAIN_SCHEMA)["aux"]["epochs"] == 1
+    assert load_config(root / "configs" / "lexicon.yaml", [], TRAIN_SCHEMA)["aux"]["epochs"] == 1  # has every section
     with pytest.raises(ConfigError, match=message):
-        load_config(root / "configs" / "default.yaml", [override], TRAIN_SCHEMA)
+        load_config(root / "configs" / "lexicon.yaml", [override], TRAIN_SCHEMA)
 
 
 def test_config_inherits_base_file(tmp_path):
