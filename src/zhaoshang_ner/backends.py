@@ -5,7 +5,7 @@ Every backend maps a collated batch (`input_ids`, `attention_mask`, optional `le
 the tag probabilities as a float32 NumPy array, so everything after the forward pass is shared.
 `scripts/export_onnx.py` checks each graph against the PyTorch model on the gold set: the fp32 graph
 gives identical spans (log-probabilities within `ONNX_TOLERANCE`); int8 rounds weights, so some spans
-move (43 of 1,215 gold documents for the shipped model) and the cross-validated F1 change is what is
+move (`scripts/export_onnx.py` counts the documents) and the cross-validated F1 change is what is
 reported (`scripts/cross_validate.py --backends`: -0.1 points, reports/ablation.md).
 """
 
