@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", type=int, nargs="+", default=None, metavar="I",
                         help="train only these splits (0-based) into OUTPUT.state.jsonl, for parallel jobs on the "
                              "same OUTPUT with --resume; the reports are written once every split is done")
+    parser.add_argument("--report-only", action="store_true",
+                        help="train nothing: write the reports from the splits finished in OUTPUT.state.jsonl so far "
+                             "(a run stopped early; the reports say how many folds they cover)")
     parser.add_argument("--decoding-variants", action="store_true",
                         help="also score each document-step variant of the same models (reports NAME-VARIANT)")
     parser.add_argument("--backends", nargs="+", default=[], choices=["torch-int8", "onnx", "onnx-int8"],
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config, args.overrides, TRAIN_SCHEMA)
     name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
     documents = read_gold(cfg["train_file"], cfg["articles"])
-    tag = baseline_tagger if args.baseline else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants,
+    tag = baseline_tagger if args.baseline or args.report_only else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants,
                                                                  args.backends)
     output = Path(args.output or f"reports/cv-{name}.json")
     splits = dev_split(documents) if args.dev else document_folds(documents, args.folds)
@@ -124,20 +127,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--splits shares OUTPUT.state.jsonl with the other jobs: add --resume")
     if args.splits is not None and not set(args.splits) <= set(range(len(splits))):
         parser.error(f"--splits: there are {len(splits)} splits, numbered 0 to {len(splits) - 1}")
-    if not args.resume:
+    if args.report_only and not state.exists():
+        parser.error(f"--report-only: no finished splits in {state}")
+    if not args.resume and not args.report_only:
         state.unlink(missing_ok=True)
     results = cross_validate(documents, tag, splits, cfg["labels"], train_share=args.train_share, seed=cfg["seed"],
-                             state=state, only=args.splits)
+                             state=state, only=[] if args.report_only else args.splits, partial=args.report_only)
     if results is None:
         print(f"splits {args.splits} done; the reports follow when every split is in {state}")
         return 0
+    covered = len(next(iter(results.values()))["folds"])
     command = command_line("scripts/cross_validate.py", argv)
     micro = None
     for variant, result in results.items():
         run = f"{name}-{variant}" if variant else name
         path = output.with_name(f"{output.stem}-{variant}.json") if variant else output
         result.update({"name": run, "command": command, "config": None if args.baseline else cfg,
-                       "folds_k": "dev split" if args.dev else len(splits), "train_share": args.train_share,
+                       "folds_k": "dev split" if args.dev else (len(splits) if covered == len(splits)
+                                                                else f"{covered} of {len(splits)}"),
+                       "train_share": args.train_share,
                        "documents": len(documents), "groups": len({d.fold_group for d in documents})})
         write_text_atomic(path, json.dumps(result, indent=1, ensure_ascii=False))
         write_text_atomic(path.with_suffix(".md"), cv_markdown(result, cfg["labels"]))

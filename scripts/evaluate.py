@@ -27,7 +27,7 @@ from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line
 from zhaoshang_ner.documents import JsonlError, Span, read_gold, write_text_atomic
 from zhaoshang_ner.labels import LABELS
-from zhaoshang_ner.metrics import classify_errors, entity_scores
+from zhaoshang_ner.metrics import classify_errors, entity_scores, error_counts
 from zhaoshang_ner.reports import ERROR_KINDS, evaluation_markdown
 
 
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     output = Path(args.output)
     write_text_atomic(output.with_suffix(".md"),
                       evaluation_markdown(title, command, scores, errors, texts, LABELS, confidence, args.worst))
-    kinds = {label: {k: sum(1 for e in errors if e.label == label and e.kind == k) for k in ERROR_KINDS}
-             for label in LABELS}
+    counts = error_counts(errors)
+    kinds = {label: {k: counts.get(label, {}).get(k, 0) for k in ERROR_KINDS} for label in LABELS}
     report = {"command": command, "scores": scores, "error_kinds": kinds,
               "errors": [{"kind": e.kind, "doc_id": e.doc_id, "gold": e.gold and asdict(e.gold),
                           "predicted": e.predicted and asdict(e.predicted)} for e in errors]}

@@ -9,6 +9,7 @@ from zhaoshang_ner.config import ConfigError, apply_overrides, command_line, loa
 from zhaoshang_ner.crossval import cross_validate, document_folds
 from zhaoshang_ner.documents import Document, Span
 from zhaoshang_ner.metrics import classify_errors, entity_scores
+from zhaoshang_ner.reports import cv_markdown
 
 
 def test_overrides_parse_yaml_scalars_and_nested_keys():
@@ -136,3 +137,19 @@ def test_benchmark_records_append_and_keep_every_run(tmp_path, capsys):
     assert [r["micro_f1"] for r in rows] == [33.33, 90.0]
     assert rows[0]["epochs"] == 3 and "epochs" not in rows[1] and rows[0]["command"] == "python x.py"
     assert "enc on msra/test: micro-F1 33.33" in capsys.readouterr().out
+
+
+def test_cross_validation_pools_error_kinds_and_keeps_predictions_out_of_reports(tmp_path):
+    docs = [DOC, Document("e", DOC.text, DOC.entities)]
+    shifted = [Span(0, 2, "HOST_REGION", "临沂"), Span(3, 5, "ORG", "签约"), DOC.entities[1]]
+    tagger = lambda train, test: {"": [shifted for _ in test]}
+    state = tmp_path / "cv.state.jsonl"
+    result = cross_validate(docs, tagger, document_folds(docs, None), ["HOST_REGION", "AMOUNT", "ORG"],
+                            progress=lambda _: None, state=state)[""]
+    assert result["pooled_errors"] == {"HOST_REGION": {"wrong_boundary": 2}, "ORG": {"spurious": 2}}
+    assert all("predictions" not in fold for fold in result["folds"])
+    kept = [json.loads(line)["variants"][""]["predictions"] for line in state.read_text(encoding="utf-8").splitlines()]
+    assert sorted(kept, key=str) == [{"d": [[0, 2, "HOST_REGION"], [3, 5, "ORG"], [5, 11, "AMOUNT"]]},
+                                     {"e": [[0, 2, "HOST_REGION"], [3, 5, "ORG"], [5, 11, "AMOUNT"]]}]
+    table = cv_markdown({**result, "name": "x", "command": "c", "folds_k": 2}, ["HOST_REGION", "AMOUNT", "ORG"])
+    assert "| HOST_REGION | 0 | 0 | 0 | 2 |" in table and "| ORG | 0 | 2 | 0 | 0 |" in table

@@ -23,6 +23,11 @@ def test_two_split_jobs_write_one_report_per_decoding_variant(tmp_path):
     first = subprocess.run([*cmd, "--splits", "1"], capture_output=True, text=True, cwd=ROOT)
     assert first.returncode == 0, first.stderr[-2000:]
     assert "the reports follow" in first.stdout and not list(output.parent.glob("*.md"))
+    early = subprocess.run([*cmd, "--report-only"], capture_output=True, text=True, cwd=ROOT)  # a run stopped early
+    assert early.returncode == 0, early.stderr[-2000:]
+    report = json.loads((output.parent / "cv-t-plain.json").read_text(encoding="utf-8"))
+    assert report["folds_k"] == "1 of 2" and [f["fold"] for f in report["folds"]] == [1]
+    assert "Folds: 1 of 2" in (output.parent / "cv-t-plain.md").read_text(encoding="utf-8")
     second = subprocess.run([*cmd, "--splits", "0"], capture_output=True, text=True, cwd=ROOT)
     assert second.returncode == 0, second.stderr[-2000:]
     variants = ["plain", "consistency", "roles", "consistency+roles", "roles+merge", "roles+names"]

@@ -13,7 +13,7 @@ from typing import Callable, Collection, Sequence
 from sklearn.model_selection import GroupKFold
 
 from zhaoshang_ner.documents import Document, Span
-from zhaoshang_ner.metrics import entity_scores, prf, span_counts
+from zhaoshang_ner.metrics import classify_errors, entity_scores, error_counts, prf, span_counts
 
 Tagger = Callable[[Sequence[Document], Sequence[Document]], dict[str, list[list[Span]]]]
 
@@ -59,15 +59,17 @@ Split = tuple[list[int], list[int]]
 
 def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[Split], labels: Sequence[str],
                    progress: Callable[[str], None] = print, train_share: float = 1.0, seed: int = 13,
-                   state: str | Path | None = None, only: Collection[int] | None = None) -> dict[str, dict] | None:
+                   state: str | Path | None = None, only: Collection[int] | None = None,
+                   partial: bool = False) -> dict[str, dict] | None:
     """Run `tag(train_docs, test_docs)` per split and summarise each of its variants.
 
     `tag` returns `{variant: predictions}`: one training can be scored under several decoding variants
     (document steps on and off) on exactly the same folds. With `train_share` < 1 each split trains on
     that share of its training groups (a learning-curve point; the test documents stay the same). With
-    `state`, each finished split is appended to that JSONL file and a rerun skips the splits found there
-    (for the same test documents), so an interrupted run resumes. With `only`, the other splits are not
-    trained (parallel jobs share one `state`), and the summary (None until then) needs every split in `state`.
+    `state`, each finished split is appended to that JSONL file (with its held-out predictions, for error
+    analysis) and a rerun skips the splits found there (for the same test documents), so an interrupted run resumes. With `only`, the other splits are not
+    trained (parallel jobs share one `state`), and the summary (None until then) needs every split in `state`,
+    unless `partial`: then it covers the splits finished so far (a run stopped early; `folds` says which).
 
     Per label, the mean and std of F1 are over the splits whose test documents contain that label;
     `pooled` scores count every split's true positives, predictions and gold spans together.
@@ -87,8 +89,7 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[
         train_docs = [documents[i] for i in train]
         if train_share < 1.0:
             train_docs = subsample_groups(train_docs, train_share, seed + index)
-        variants = {name: {"scores": entity_scores(test_docs, predicted), "counts": span_counts(test_docs, predicted)}
-                    for name, predicted in tag(train_docs, test_docs).items()}
+        variants = {name: score_split(test_docs, predicted) for name, predicted in tag(train_docs, test_docs).items()}
         fold = {"fold": index, "key": key, "test_ids": [d.id for d in test_docs], "train_documents": len(train_docs),
                 "variants": variants}
         folds.append(fold)
@@ -106,11 +107,20 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[
     if len(folds) < len(splits):  # with `only`: the other jobs' splits may have finished meanwhile
         done = _read_state(state)
         folds = [done[index, key] for index, key in enumerate(keys) if (index, key) in done]
-        if len(folds) < len(splits):
+        if not folds or (len(folds) < len(splits) and not partial):
             return None
     names = list(folds[0]["variants"]) if folds else []
-    return {name: summarise([{**{k: v for k, v in f.items() if k != "variants"}, **f["variants"][name]} for f in folds],
+    return {name: summarise([{**{k: v for k, v in f.items() if k != "variants"},
+                              **{k: v for k, v in f["variants"][name].items() if k != "predictions"}} for f in folds],
                             labels) for name in names}
+
+
+def score_split(test_docs: Sequence[Document], predicted: Sequence[Sequence[Span]]) -> dict:
+    """One split under one variant: scores, span counts and error kinds per label (pooled later), and the
+    predictions as `{doc id: [[start, end, label], ...]}` (kept in the state file, left out of reports)."""
+    return {"scores": entity_scores(test_docs, predicted), "counts": span_counts(test_docs, predicted),
+            "errors": error_counts(classify_errors(test_docs, predicted)),
+            "predictions": {doc.id: [[s.start, s.end, s.label] for s in spans] for doc, spans in zip(test_docs, predicted)}}
 
 
 def _read_state(state: str | Path | None) -> dict[tuple[int, str], dict]:
@@ -133,7 +143,14 @@ def summarise(folds: Sequence[dict], labels: Sequence[str]) -> dict:
         values = [f["scores"][label]["f1"] for f in folds if f["scores"].get(label, {}).get("support", 0) > 0]
         summary[label] = {"f1_mean": statistics.fmean(values) if values else 0.0,
                           "f1_std": statistics.pstdev(values) if len(values) > 1 else 0.0, "folds": len(values)}
+    errors: dict[str, dict[str, int]] = {}
+    for fold in folds:  # reports written before error kinds were counted have none
+        for label, kinds in fold.get("errors", {}).items():
+            for kind, count in kinds.items():
+                errors.setdefault(label, {}).setdefault(kind, 0)
+                errors[label][kind] += count
     totals = {k: sum(c[k] for label, c in pooled.items() if label in labels) for k in ("tp", "predicted", "gold")}
     pooled_scores = {label: prf(c["tp"], c["predicted"], c["gold"]) for label, c in pooled.items() if label in labels}
     pooled_scores["micro"] = prf(totals["tp"], totals["predicted"], totals["gold"])
-    return {"folds": list(folds), "summary": summary, "pooled": pooled_scores, "pooled_counts": pooled}
+    return {"folds": list(folds), "summary": summary, "pooled": pooled_scores, "pooled_counts": pooled,
+            "pooled_errors": errors}

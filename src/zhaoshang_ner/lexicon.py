@@ -48,14 +48,22 @@ class Lexicon:
 
     @cached_property
     def _automaton(self):
+        """The automaton maps each word to its number; the words' lengths, categories and weights are
+        arrays (categories and weights in CSR layout), so matches are looked up in numpy, not per match."""
         import ahocorasick
 
         automaton = ahocorasick.Automaton()
-        for word, entry in self.words.items():
-            columns = np.array(sorted(entry), dtype=np.int64)
-            automaton.add_word(word, (len(word), columns, np.array([entry[c] for c in columns], dtype=np.float32)))
+        lengths, indptr, columns, weights = [], [0], [], []
+        for number, (word, entry) in enumerate(self.words.items()):
+            automaton.add_word(word, number)
+            lengths.append(len(word))
+            for column in sorted(entry):
+                columns.append(column)
+                weights.append(entry[column])
+            indptr.append(len(columns))
         automaton.make_automaton()
-        return automaton
+        return (automaton, np.array(lengths, dtype=np.int64), np.array(indptr, dtype=np.int64),
+                np.array(columns, dtype=np.int64), np.array(weights, dtype=np.float32))
 
     def char_features(self, text: str) -> np.ndarray:
         """`(len(text), 4 * categories)` float32: column `4 * category + position` holds the largest weight of
@@ -63,16 +71,16 @@ class Lexicon:
         features = np.zeros((len(text), self.num_features), dtype=np.float32)
         if not text or not self.words:
             return features
-        found = list(self._automaton.iter(text))
-        if not found:
+        automaton, word_lengths, indptr, word_columns, word_weights = self._automaton
+        found = np.array(list(automaton.iter(text)), dtype=np.int64).reshape(-1, 2)  # (end, word number)
+        if not len(found):
             return features
-        ends = np.fromiter((end for end, _ in found), dtype=np.int64, count=len(found))
-        lengths = np.fromiter((value[0] for _, value in found), dtype=np.int64, count=len(found))
-        counts = np.fromiter((len(value[1]) for _, value in found), dtype=np.int64, count=len(found))
-        columns = np.concatenate([value[1] for _, value in found]) * 4
-        weights = np.concatenate([value[2] for _, value in found])
-        end = np.repeat(ends, counts)
-        length = np.repeat(lengths, counts)
+        words = found[:, 1]
+        counts = indptr[words + 1] - indptr[words]
+        entries = np.repeat(indptr[words], counts) + _ranges(counts)  # one row per (match, category)
+        columns, weights = word_columns[entries] * 4, word_weights[entries]
+        end = np.repeat(found[:, 0], counts)
+        length = np.repeat(word_lengths[words], counts)
         start = end - length + 1
         single = length == 1
         np.maximum.at(features, (end[single], columns[single] + 3), weights[single])

@@ -90,3 +90,12 @@ def classify_errors(gold: Sequence[Document], predicted: Sequence[Sequence[Span]
                 errors.append(Error("missed", doc.id, g, None))
         errors += [Error("spurious", doc.id, None, p) for p in p_left if p not in used]
     return errors
+
+
+def error_counts(errors: Sequence[Error]) -> dict[str, dict[str, int]]:
+    """`{label: {kind: count}}`: the error table of an evaluation or of one cross-validation split."""
+    counts: dict[str, dict[str, int]] = {}
+    for error in errors:
+        kinds = counts.setdefault(error.label, {})
+        kinds[error.kind] = kinds.get(error.kind, 0) + 1
+    return counts

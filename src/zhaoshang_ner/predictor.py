@@ -9,7 +9,7 @@ batches, never logits.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -74,19 +74,21 @@ def viterbi_many(sequences: Sequence[np.ndarray], allowed: np.ndarray) -> list[l
     score = log_probs[:, 0] + np.where(may_start, 0.0, -np.inf)
     final = score.copy()  # each sequence's scores at its last position
     back = np.zeros((b, n, t), dtype=np.int16)
-    rows = np.arange(b)
-    for k in range(1, n):
-        best = score.argmax(1)
-        step = np.repeat(score[rows, best][:, None], t, axis=1)
-        back[:, k] = best[:, None]
+    rows, columns = np.arange(b), np.arange(len(restricted))
+    ending = set(lengths.tolist())
+    step = np.empty((b, t))
+    for k in range(1, n):  # each numpy call here costs microseconds of overhead: as few as possible
+        back[:, k] = score.argmax(1)[:, None]
+        step[:] = score.max(1)[:, None]
         if len(restricted):
             options = score[:, preds]  # (sequence, restricted tag, predecessor)
             pick = options.argmax(2)
-            step[:, restricted] = np.take_along_axis(options, pick[:, :, None], 2)[:, :, 0]
-            back[:, k, restricted] = preds[np.arange(len(restricted)), pick]
+            step[:, restricted] = options.max(2)
+            back[:, k, restricted] = preds[columns, pick]
         score = step + log_probs[:, k]
-        ends = lengths == k + 1
-        final[ends] = score[ends]
+        if k + 1 in ending:
+            ends = lengths == k + 1
+            final[ends] = score[ends]
     tags = final.argmax(1)
     out = np.zeros((b, n), dtype=np.int64)
     for k in range(n - 1, -1, -1):
@@ -285,40 +287,36 @@ class Predictor:
         return np.stack([block.probs[w][p] for w, p in owners])
 
     def _decode(self, block: _Block, probs: np.ndarray, ids: np.ndarray) -> list[Candidate]:
-        """Spans (rules first, then the model's tags `ids`) with their scores and label probabilities."""
+        """Spans (rules first, then the model's tags `ids`) with their scores and label probabilities: the
+        means over each span's tokens come from cumulative sums, one numpy step for all spans of the block."""
         tokens, n = block.tokens, len(block.tokens.offsets)
         if n == 0:
             return []
-        chosen = probs[np.arange(n), ids]
-        first_token = {start: t for t, (start, _) in enumerate(tokens.offsets)}
-        last_token = {end: t for t, (_, end) in enumerate(tokens.offsets)}
-        starts = np.array([s for s, _ in tokens.offsets])
-
-        def token_range(span: Span) -> slice:
-            if span.start in first_token and span.end in last_token:
-                return slice(first_token[span.start], last_token[span.end] + 1)
-            return slice(int(np.searchsorted(starts, span.start, "right")) - 1,
-                         int(np.searchsorted(starts, span.end, "left")))
-
-        mass = probs[:, self.begin_columns] + probs[:, self.inside_columns]  # P(B-X) + P(I-X) per token, label
-
-        def label_probs(tokens_of: slice) -> dict[str, float]:
-            return dict(zip(self.labels, mass[tokens_of].mean(0).tolist()))
-
-        found: list[Candidate] = []
         rules = rule_spans(tokens.text, self.rule_labels) if self.rule_labels else []
         taken = np.zeros(len(tokens.text) + 1, dtype=bool)
         for span in rules:
             taken[span.start : span.end] = True
-            by_label = label_probs(token_range(span))
-            found.append(Candidate(span.start, span.end, span.label, span.text, by_label[span.label], by_label, True))
-        for span in token_tags_to_spans(tokens, [self.tags[i] for i in ids]):
-            if span.label in self.rule_labels or taken[span.start : span.end].any():
-                continue
-            tokens_of = token_range(span)
-            found.append(Candidate(span.start, span.end, span.label, span.text, float(chosen[tokens_of].mean()),
-                                   label_probs(tokens_of)))
-        return [replace(c, start=c.start + block.offset, end=c.end + block.offset) for c in found]
+        tagged = [span for span in token_tags_to_spans(tokens, [self.tags[i] for i in ids])
+                  if span.label not in self.rule_labels and not taken[span.start : span.end].any()]
+        spans = rules + tagged
+        if not spans:
+            return []
+        # A span's tokens: from the token holding its first character to the last token starting before its end.
+        starts = np.array([start for start, _ in tokens.offsets])
+        first = np.maximum(np.searchsorted(starts, [s.start for s in spans], "right") - 1, 0)
+        stop = np.maximum(np.searchsorted(starts, [s.end for s in spans], "left"), first + 1)
+        mass = probs[:, self.begin_columns] + probs[:, self.inside_columns]  # P(B-X) + P(I-X) per token, label
+        chosen = probs[np.arange(n), ids]
+        sums = np.zeros((n + 1, len(self.labels) + 1))
+        np.cumsum(np.column_stack([mass, chosen]), axis=0, out=sums[1:])
+        means = ((sums[stop] - sums[first]) / (stop - first)[:, None]).tolist()
+        offset, found = block.offset, []
+        for k, (span, row) in enumerate(zip(spans, means)):
+            by_label = dict(zip(self.labels, row))
+            fixed = k < len(rules)  # a rule span's score is the model's probability of its label
+            found.append(Candidate(span.start + offset, span.end + offset, span.label, span.text,
+                                   by_label[span.label] if fixed else row[-1], by_label, fixed))
+        return found
 
 
 def _check_texts(texts: Sequence[str]) -> Sequence[str]:

@@ -6,9 +6,14 @@ import json
 from pathlib import Path
 from typing import Sequence
 
+from zhaoshang_ner.metrics import error_counts
+
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}"
+
+
+ERROR_KINDS = ("missed", "spurious", "wrong_label", "wrong_boundary")
 
 
 def cv_markdown(result: dict, labels: Sequence[str]) -> str:
@@ -27,7 +32,18 @@ def cv_markdown(result: dict, labels: Sequence[str]) -> str:
         p = result["pooled"].get(label)
         pooled = f"{_pct(p['precision'])} | {_pct(p['recall'])} | {_pct(p['f1'])} | {p['support']}" if p else "– | – | – | –"
         lines.append(f"| {label} | {_pct(s['f1_mean'])} ± {_pct(s['f1_std'])} | {pooled} |")
+    if result.get("pooled_errors"):
+        lines += ["", "Errors by kind, pooled over folds (a wrong boundary overlaps a gold span of the same label; a "
+                  "wrong label has the gold offsets):", "", error_table(result["pooled_errors"], labels)]
     return "\n".join(lines) + "\n"
+
+
+def error_table(counts: dict[str, dict[str, int]], labels: Sequence[str]) -> str:
+    """Markdown table of error counts, `counts[label][kind]`."""
+    lines = ["| label | " + " | ".join(ERROR_KINDS) + " |", "|---|" + "---:|" * len(ERROR_KINDS)]
+    for label in labels:
+        lines.append(f"| {label} | " + " | ".join(str(counts.get(label, {}).get(kind, 0)) for kind in ERROR_KINDS) + " |")
+    return "\n".join(lines)
 
 
 def comparison_markdown(results: Sequence[dict], labels: Sequence[str]) -> str:
@@ -42,8 +58,6 @@ def comparison_markdown(results: Sequence[dict], labels: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-ERROR_KINDS = ("missed", "spurious", "wrong_label", "wrong_boundary")
-
 
 def evaluation_markdown(title: str, command: str, scores: dict, errors: list, documents: dict,
                         labels: Sequence[str], scores_of: dict, worst: int = 30) -> str:
@@ -56,11 +70,7 @@ def evaluation_markdown(title: str, command: str, scores: dict, errors: list, do
     for label in [*labels, "micro", "macro"]:
         s = scores.get(label, {"precision": 0, "recall": 0, "f1": 0, "support": 0})
         lines.append(f"| {label} | {_pct(s['precision'])} | {_pct(s['recall'])} | {_pct(s['f1'])} | {s['support']} |")
-    lines += ["", "## Errors by kind", "", "| label | " + " | ".join(ERROR_KINDS) + " |",
-              "|---|" + "---:|" * len(ERROR_KINDS)]
-    for label in labels:
-        counts = [sum(1 for e in errors if e.label == label and e.kind == kind) for kind in ERROR_KINDS]
-        lines.append(f"| {label} | " + " | ".join(map(str, counts)) + " |")
+    lines += ["", "## Errors by kind", "", error_table(error_counts(errors), labels)]
 
     def rank(error) -> tuple:
         # Confident wrong predictions first, then long missed spans.
