@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config, args.overrides, TRAIN_SCHEMA)
     name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
     documents = read_gold(cfg["train_file"], cfg["articles"])
-    tag = baseline_tagger if args.baseline or args.report_only else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants,
-                                                                 args.backends)
+    tag = (baseline_tagger if args.baseline or args.report_only
+           else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants, args.backends))
     output = Path(args.output or f"reports/cv-{name}.json")
     splits = dev_split(documents) if args.dev else document_folds(documents, args.folds)
     state = output.with_suffix(".state.jsonl")

@@ -67,9 +67,10 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[
     (document steps on and off) on exactly the same folds. With `train_share` < 1 each split trains on
     that share of its training groups (a learning-curve point; the test documents stay the same). With
     `state`, each finished split is appended to that JSONL file (with its held-out predictions, for error
-    analysis) and a rerun skips the splits found there (for the same test documents), so an interrupted run resumes. With `only`, the other splits are not
-    trained (parallel jobs share one `state`), and the summary (None until then) needs every split in `state`,
-    unless `partial`: then it covers the splits finished so far (a run stopped early; `folds` says which).
+    analysis) and a rerun skips the splits found there (for the same test documents), so an interrupted
+    run resumes. With `only`, the other splits are not trained (parallel jobs share one `state`), and the
+    summary (None until then) needs every split in `state`, unless `partial`: then it covers the splits
+    finished so far (a run stopped early; `folds` says which).
 
     Per label, the mean and std of F1 are over the splits whose test documents contain that label;
     `pooled` scores count every split's true positives, predictions and gold spans together.

@@ -58,7 +58,6 @@ def comparison_markdown(results: Sequence[dict], labels: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 def evaluation_markdown(title: str, command: str, scores: dict, errors: list, documents: dict,
                         labels: Sequence[str], scores_of: dict, worst: int = 30) -> str:
     """Scores per label, error kinds per label, and the `worst` most confident errors with context.
