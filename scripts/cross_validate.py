@@ -22,42 +22,59 @@ from pathlib import Path
 
 from zhaoshang_ner.baseline import BaselineTagger
 from zhaoshang_ner.config import command_line, load_config
-from zhaoshang_ner.context import merge_pairs
-from zhaoshang_ner.crossval import cross_validate, dev_split, document_folds
+from zhaoshang_ner.crossval import cross_validate, dev_split, document_folds, split_key
 from zhaoshang_ner.documents import read_gold, write_text_atomic
+from zhaoshang_ner.modeling import load_model, save_model
 from zhaoshang_ner.predictor import Predictor, spans_of
 from zhaoshang_ner.reports import cv_markdown
+from zhaoshang_ner.tokenization import load_tokenizer
 from zhaoshang_ner.training import TRAIN_SCHEMA
 
 
-# Decoding variants scored from the same trained model: (doc_consistency, region_roles, merge_touching), where
-# the merge policy joins touching spans whose labels never touch in the fold's training documents.
-DECODING_VARIANTS = {"plain": (False, False, "none"), "consistency": (True, False, "none"),
-                     "roles": (False, True, "none"), "consistency+roles": (True, True, "none"),
-                     "roles+merge": (False, True, "same"), "roles+names": (False, True, "names")}
+# Decoding variants scored from the same trained model: training-config decoding keys (unset: off), turned into
+# model-config fields by `training.decoding_steps` with the fold's training documents (merge pairs are learnt).
+DECODING_VARIANTS = {"plain": {}, "consistency": {"doc_consistency": True}, "roles": {"region_roles": True},
+                     "consistency+roles": {"doc_consistency": True, "region_roles": True},
+                     "roles+merge": {"region_roles": True, "merge_touching": "same"},
+                     "roles+names": {"region_roles": True, "merge_touching": "names"},
+                     "roles+names+project-heads": {"region_roles": True, "merge_touching": "names",
+                                                   "snap_heads": "project"},
+                     "roles+names+name-heads": {"region_roles": True, "merge_touching": "names", "snap_heads": "names"}}
 
 
-def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str]):
+def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str], fold_models: Path | None = None):
     """Fine-tune per fold; score the config's decoding, or (with `variants`) every decoding variant, and the
-    config's decoding with each of `backends` (int8, ONNX) on the same fold model."""
-    from zhaoshang_ner.training import aux_stage, fit
+    config's decoding with each of `backends` (int8, ONNX) on the same fold model. With `fold_models`, each
+    fold model is saved there under its split's key and reused when already there, so new decoding steps
+    are scored on the same models without retraining."""
+    from zhaoshang_ner.training import FitResult, aux_stage, decoding_steps, fit
 
     encoder = aux_stage(cfg, output_dir, resume=True) if cfg.get("aux") else cfg["encoder"]
 
-    def tag(train_docs, test_docs):
+    def trained_model(train_docs, test_docs) -> FitResult:
+        saved = fold_models / split_key(test_docs) if fold_models else None
+        if saved and (saved / "config.json").exists():
+            print(f"fold model: {saved} (saved before, not retrained)")
+            return FitResult(load_model(saved), load_tokenizer(saved), [])
         result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
+        if saved:
+            save_model(result.model, result.tokenizer, saved)
+        return result
+
+    def tag(train_docs, test_docs):
+        result = trained_model(train_docs, test_docs)
         config = result.model.config
-        trained = (config.doc_consistency, config.region_roles, config.merge_pairs)
-        wanted = ({name: (consistency, roles, merge_pairs(cfg["labels"], train_docs, merge))
-                   for name, (consistency, roles, merge) in DECODING_VARIANTS.items()} if variants else {"": trained})
+        trained = decoding_steps(cfg, cfg["labels"], train_docs)
+        wanted = ({name: decoding_steps(keys, cfg["labels"], train_docs) for name, keys in DECODING_VARIANTS.items()}
+                  if variants else {"": trained})
         texts = [doc.text for doc in test_docs]
         predictor = Predictor.from_model(result.model, result.tokenizer, batch_size=32)
         found = predictor.candidates(texts)
         predictions = {}
         for name, steps in wanted.items():
-            config.doc_consistency, config.region_roles, config.merge_pairs = steps
+            config.update(steps)
             predictions[name] = [spans_of(predictor.finish(text, spans)) for text, spans in zip(texts, found)]
-        config.doc_consistency, config.region_roles, config.merge_pairs = trained
+        config.update(trained)
         for backend in backends:
             with tempfile.TemporaryDirectory() as folder:
                 other = Predictor.from_model(result.model, result.tokenizer, batch_size=32, backend=backend,
@@ -104,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(a run stopped early; the reports say how many folds they cover)")
     parser.add_argument("--decoding-variants", action="store_true",
                         help="also score each document-step variant of the same models (reports NAME-VARIANT)")
+    parser.add_argument("--fold-models", default=None, metavar="DIR",
+                        help="save each fold model in DIR and reuse the ones already there (rescore decoding "
+                             "variants without retraining: DIR must come from the same config and folds)")
     parser.add_argument("--backends", nargs="+", default=[], choices=["torch-int8", "onnx", "onnx-int8"],
                         help="also score the same models with these inference backends (reports NAME-backend-B)")
     parser.add_argument("--baseline", action="store_true", help="evaluate the non-neural baseline instead")
@@ -119,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     name = args.name or ("baseline" if args.baseline else Path(args.config).stem)
     documents = read_gold(cfg["train_file"], cfg["articles"])
     tag = (baseline_tagger if args.baseline or args.report_only
-           else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants, args.backends))
+           else model_tagger(cfg, Path(cfg["output_dir"]), args.decoding_variants, args.backends,
+                          Path(args.fold_models) if args.fold_models else None))
     output = Path(args.output or f"reports/cv-{name}.json")
     splits = dev_split(documents) if args.dev else document_folds(documents, args.folds)
     state = output.with_suffix(".state.jsonl")

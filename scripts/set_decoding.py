@@ -3,11 +3,11 @@
 
     python scripts/set_decoding.py --model models/zhaoshang-ner-small --config configs/default.yaml [--set key=value ...]
 
-The steps (`doc_consistency`, `region_roles`, `merge_touching`) change decoding only, never the weights:
-the model `scripts/train.py --config C` writes and a model trained with other steps and then set here from
-C have the same config. The merge pairs are learnt from the config's training documents, as training
-learns them (`training.decoding_steps`). Only `config.json` changes, written atomically; the ONNX graphs
-stay valid.
+The steps (`doc_consistency`, `region_roles`, `merge_touching`, `snap_heads`) change decoding only, never
+the weights: the model `scripts/train.py --config C` writes and a model trained with other steps and then
+set here from C have the same config. The merge pairs and head words are learnt from the config's
+training documents, as training learns them (`training.decoding_steps`). Only `config.json` changes,
+written atomically; the ONNX graphs stay valid.
 """
 
 from __future__ import annotations

@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
              "one label per repeated string" if config.get("doc_consistency") else None,
              "host/partner roles from whole-article evidence" if config.get("region_roles") else None,
              f"touching spans joined where their labels never touch in the training documents ({len(config['merge_pairs'])} "
-             f"label pairs, `merge_pairs` in `config.json`)" if config.get("merge_pairs") else None]
+             f"label pairs, `merge_pairs` in `config.json`)" if config.get("merge_pairs") else None,
+             f"names grown to the head word they cut or touch ({', '.join(config['snap_heads'])}; head words learnt from "
+             f"the training documents, `snap_heads` in `config.json`)" if config.get("snap_heads") else None]
     steps = [s for s in steps if s]
 
     licences = ["| part | source | licence |", "|---|---|---|",

@@ -29,6 +29,7 @@ def test_overrides_parse_yaml_scalars_and_nested_keys():
     ("lr=fast", r"lr: expected float, got 'fast'"),
     ("doc_consistency=3", "doc_consistency: expected bool, got 3"),
     ("merge_touching=true", r"merge_touching: expected one of 'none', 'same', 'names', got True"),
+    ("snap_heads=all", r"snap_heads: expected one of 'none', 'project', 'names', got 'all'"),
     ("labels=PROJECT", r"labels: expected a list of str, got 'PROJECT'"),
     ("aux.sets=[{name: cluener, label_map: {company: 3}}]", r"aux.sets\[0\].label_map.company: expected str"),
 ])

@@ -91,3 +91,48 @@ def test_a_chain_of_labels_that_never_touch_joins_into_the_name_that_contains_it
     assert merged[0].probs["PROJECT"] == pytest.approx(5 * 0.9 / 12)
     only_inner = merge_touching(spans, {("INDUSTRY", "PROJECT")})  # 英伟达 may touch a PROJECT in training
     assert [(c.label, c.text) for c in only_inner] == [("COMPANY", "英伟达"), ("PROJECT", "人工智能产业园项目")]
+
+
+def test_head_words_are_endings_shared_by_names_and_rarely_left_outside_them():
+    from zhaoshang_ner.context import learn_heads
+    from zhaoshang_ner.documents import Document, Span
+
+    def doc(name, text, spans):
+        return Document(name, text, [Span(s, e, label, text[s:e]) for s, e, label in spans])
+
+    docs = [doc("a", "甲光伏项目、乙电池项目开工", [(0, 5, "PROJECT"), (6, 11, "PROJECT")]),
+            doc("b", "丙储能项目和丙储能项目", [(0, 5, "PROJECT"), (6, 11, "PROJECT")]),
+            doc("c", "丁风电项目，比亚迪投资，宁德时代投资，华为投资", [(0, 5, "PROJECT"), (6, 9, "COMPANY"),
+                                                      (12, 16, "COMPANY"), (19, 21, "COMPANY")])]
+    heads = learn_heads(["PROJECT", "COMPANY"], docs, "names")
+    assert "项目" in heads["PROJECT"] and "电项目" not in heads["PROJECT"]  # 3 names: 光伏, 电池, 风电 (储能 twice)
+    assert "COMPANY" not in heads  # no ending shared by 3 names; 投资 follows them: never a head
+    assert learn_heads(["PROJECT", "COMPANY"], docs, "project").keys() == {"PROJECT"}
+    assert learn_heads(["PROJECT"], docs, "none") == {}
+    with pytest.raises(ValueError, match="snap_heads policy must be one of"):
+        learn_heads(["PROJECT"], docs, "all")
+    left_out = docs + [doc(f"x{k}", "戊项目项目", [(0, 3, "PROJECT")]) for k in range(3)]  # 项目 outside 3 of 7
+    assert "项目" not in learn_heads(["PROJECT"], left_out, "project").get("PROJECT", [])
+
+
+def test_names_grow_to_the_head_word_they_cut_or_touch_but_never_into_the_next_span():
+    from zhaoshang_ner.context import snap_heads
+
+    text = "特斯拉储能超级工厂项目、板材生产基地、TFT制造项目产业园、甲项目乙公司"
+    heads = {"PROJECT": ["项目", "基地", "生产基地", "产业园"], "COMPANY": ["公司"]}
+
+    def span(string, cut=0, label="PROJECT", fixed=False, nth=0):
+        start = text.index(string) if not nth else text.index(string, text.index(string) + 1)
+        return Candidate(start, start + len(string) - cut, label, string[: len(string) - cut], 0.9, {}, fixed)
+
+    spans = [span("特斯拉储能超级工厂项目", cut=1),  # cuts 项目
+             span("板材生产基地", cut=2),  # 生产基地 starts inside, 基地 follows
+             span("TFT制造项目产业园", cut=5),  # 项目 then 产业园 follow: grows twice
+             span("甲", label="PROJECT"), span("项目乙", cut=1, label="COMPANY")]  # the next span starts at 项目
+    out = snap_heads(text, spans, heads)
+    assert [c.text for c in out] == ["特斯拉储能超级工厂项目", "板材生产基地", "TFT制造项目产业园", "甲", "项目"]
+    assert all(c.text == text[c.start : c.end] for c in out)
+    rule = [span("板材生产基地", cut=2, fixed=True)]
+    assert snap_heads(text, rule, heads) == rule  # rule spans stay as they are
+    other = [span("板材生产基地", cut=2, label="ORG")]
+    assert snap_heads(text, other, heads) == other  # no head words for ORG

@@ -30,7 +30,8 @@ def test_two_split_jobs_write_one_report_per_decoding_variant(tmp_path):
     assert "Folds: 1 of 2" in (output.parent / "cv-t-plain.md").read_text(encoding="utf-8")
     second = subprocess.run([*cmd, "--splits", "0"], capture_output=True, text=True, cwd=ROOT)
     assert second.returncode == 0, second.stderr[-2000:]
-    variants = ["plain", "consistency", "roles", "consistency+roles", "roles+merge", "roles+names"]
+    variants = ["plain", "consistency", "roles", "consistency+roles", "roles+merge", "roles+names",
+                "roles+names+project-heads", "roles+names+name-heads"]
     for variant in variants:
         report = json.loads((output.parent / f"cv-t-{variant}.json").read_text(encoding="utf-8"))
         assert report["folds_k"] == 2 and report["pooled_counts"]  # both jobs' splits are pooled
@@ -39,6 +40,32 @@ def test_two_split_jobs_write_one_report_per_decoding_variant(tmp_path):
     assert bad.returncode == 2 and "add --resume" in bad.stderr
     outside = subprocess.run([*cmd, "--splits", "2"], capture_output=True, text=True, cwd=ROOT)
     assert outside.returncode == 2 and "numbered 0 to 1" in outside.stderr
+
+
+def test_saved_fold_models_are_rescored_without_retraining(tmp_path):
+    """--fold-models keeps each fold model under its split's key; a second run with a fresh report loads
+    them instead of training and scores exactly the same spans."""
+    gold = read_documents(ROOT / "annotations" / "gold.jsonl")
+    docs = [Document(d.id, d.text[:150], [s for s in d.entities if s.end <= 150]) for d in gold[:4]]
+    train = tmp_path / "gold.jsonl"
+    train.write_text("".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    folds = tmp_path / "folds"
+    cmd = [sys.executable, str(ROOT / "scripts" / "cross_validate.py"), "--config", str(ROOT / "configs" / "tiny.yaml"),
+           "--set", f"train_file={train}", "--set", f"output_dir={tmp_path / 'run'}", "--set", "epochs=1",
+           "--set", f"vocab={ROOT / 'models' / 'zh-news-encoder-small' / 'vocab.txt'}", "--set", "device=cpu",
+           "--folds", "2", "--fold-models", str(folds)]
+    first = subprocess.run([*cmd, "--output", str(tmp_path / "a" / "cv.json")], capture_output=True, text=True, cwd=ROOT)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert len(list(folds.glob("*/model.safetensors"))) == 2 and "not retrained" not in first.stdout
+    again = subprocess.run([*cmd, "--output", str(tmp_path / "b" / "cv.json")], capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("saved before, not retrained") == 2 and "fold epoch" not in again.stderr
+
+    def spans(folder):
+        fold_lines = (tmp_path / folder / "cv.state.jsonl").read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["variants"][""]["predictions"] for line in fold_lines]
+
+    assert spans("a") == spans("b")
 
 
 def test_set_decoding_rewrites_only_the_decoding_steps(tiny_model_dir, tmp_path, capsys):

@@ -145,6 +145,25 @@ def test_merge_touching_is_learnt_from_training_spans_saved_and_applied(tmp_path
         "江苏", "南京", "林", "晓然"]
 
 
+def test_head_words_are_learnt_saved_and_applied(tmp_path):
+    """`snap_heads: project` stores the PROJECT head words of the training documents in the model config;
+    the predictor loaded from the saved directory grows a PROJECT cut inside its head (…项|目) to it."""
+    encoder = {"num_hidden_layers": 1, "hidden_size": 32, "num_attention_heads": 2,
+               "intermediate_size": 64, "max_position_embeddings": 64}
+    text = "光伏项目、电池项目、风电项目"
+    docs = [Document("h0", text, [Span(s, s + 4, "PROJECT", text[s : s + 4]) for s in (0, 5, 10)])]
+    cfg = tiny_config(encoder=encoder, epochs=1, max_length=32, stride=8, snap_heads="project")
+    result = fit(cfg, docs, labels=["PROJECT"])
+    assert result.model.config.snap_heads == {"PROJECT": ["项目"]}
+    save_model(result.model, result.tokenizer, tmp_path / "model")
+    loaded = Predictor.from_pretrained(tmp_path / "model", device="cpu")
+    cut = [Candidate(0, 3, "PROJECT", "光伏项", 0.9), Candidate(5, 7, "PROJECT", "电池", 0.9)]
+    assert [e.text for e in loaded.finish(text, cut)] == ["光伏项目", "电池项目"]
+    plain = fit(tiny_config(encoder=encoder, epochs=1, max_length=32, stride=8), docs, labels=["PROJECT"])
+    assert plain.model.config.snap_heads is None
+    assert [e.text for e in Predictor(plain.model, plain.tokenizer).finish(text, cut)] == ["光伏项", "电池"]
+
+
 def test_batched_viterbi_is_the_best_valid_path_of_each_sequence():
     """viterbi_many over sequences of mixed lengths equals an exhaustive search over valid BIO paths."""
     import itertools
@@ -171,3 +190,25 @@ def test_batched_viterbi_is_the_best_valid_path_of_each_sequence():
     assert [viterbi_many([s], allowed)[0] for s in sequences] == found  # one sequence alone: the same path
     valid = np.log(np.eye(len(tags))[[tags.index("B-A"), tags.index("I-A"), 0]] * 0.9 + 0.02)
     assert viterbi_many([valid], allowed) == [[tags.index("B-A"), tags.index("I-A"), 0]]  # a valid argmax is kept
+
+
+def test_viterbi_split_at_fixed_positions_equals_one_programme_over_the_whole_sequence():
+    """Long sequences, mostly O as in real text: decoding only the stretches between fixed positions gives
+    the path of the dynamic programme over each whole sequence."""
+    import numpy as np
+
+    from zhaoshang_ner.labels import bio_tags
+    from zhaoshang_ner.predictor import _dynamic_programme, _fixed_positions, valid_transitions, viterbi_many
+
+    tags = bio_tags(("A", "B", "C"))
+    allowed = valid_transitions(tags).numpy()
+    rng = np.random.default_rng(3)
+    alpha = np.full(len(tags), 0.08)
+    alpha[0] = 2.0
+    sequences = [np.log(np.clip(rng.dirichlet(alpha, size=n), 1e-12, None)) for n in rng.integers(1, 400, size=60)]
+    whole = [path.tolist() for path in _dynamic_programme(sequences, allowed)]
+    assert viterbi_many(sequences, allowed) == whole
+    assert sum(_fixed_positions(s, s.argmax(1), allowed).sum() for s in sequences) > 0.1 * sum(map(len, sequences))
+    no_twins = allowed.copy()
+    no_twins[tags.index("I-A"), tags.index("I-B")] = True  # I-A now has successors no free tag has
+    assert not _fixed_positions(sequences[0], sequences[0].argmax(1), no_twins).any()

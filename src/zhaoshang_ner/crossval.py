@@ -57,6 +57,11 @@ def subsample_groups(documents: Sequence[Document], share: float, seed: int) -> 
 Split = tuple[list[int], list[int]]
 
 
+def split_key(test_docs: Sequence[Document]) -> str:
+    """A split's name: a hash of its test documents (a resumed run or a saved fold model must match it)."""
+    return hashlib.sha256("\n".join(doc.id for doc in test_docs).encode()).hexdigest()[:16]
+
+
 def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[Split], labels: Sequence[str],
                    progress: Callable[[str], None] = print, train_share: float = 1.0, seed: int = 13,
                    state: str | Path | None = None, only: Collection[int] | None = None,
@@ -78,7 +83,7 @@ def cross_validate(documents: Sequence[Document], tag: Tagger, splits: Sequence[
     done = _read_state(state)
     folds = []
     started, trained = time.monotonic(), 0
-    keys = [hashlib.sha256("\n".join(documents[i].id for i in test).encode()).hexdigest()[:16] for _, test in splits]
+    keys = [split_key([documents[i] for i in test]) for _, test in splits]
     for index, ((train, test), key) in enumerate(zip(splits, keys)):
         test_docs = [documents[i] for i in test]
         if (index, key) in done:

@@ -63,6 +63,8 @@ class ZhaoshangNerConfig(BertConfig):
     - `doc_consistency` / `region_roles`: the document-level decoding steps of `zhaoshang_ner.context`.
     - `merge_pairs`: `[label, next label]` pairs whose touching spans are joined (`context.merge_touching`);
       training fills it from its documents by the config's `merge_touching` policy.
+    - `snap_heads`: label → head words a span of that label is extended to the end of when it cuts or
+      touches one (`context.snap_heads`); learnt from the training documents by the `snap_heads` policy.
     """
 
     model_type = MODEL_TYPE
@@ -76,6 +78,7 @@ class ZhaoshangNerConfig(BertConfig):
     doc_consistency: bool = False
     region_roles: bool = False
     merge_pairs: list[list[str]] | None = None
+    snap_heads: dict[str, list[str]] | None = None
 
     def __post_init__(self, **kwargs):
         if self.ner_labels:
@@ -288,7 +291,7 @@ def build_model(encoder: str | dict, tokenizer: PreTrainedTokenizerFast, labels:
     base = scratch_config(spec, tokenizer).to_dict() if spec is not None else BertConfig.from_pretrained(path).to_dict()
     for key in ("model_type", "architectures", "id2label", "label2id", "ner_labels", "lexicon_categories",
                 "rule_labels", "window_max_length", "window_stride", "feature_inject", "doc_consistency",
-                "region_roles", "merge_pairs", "transformers_version", "num_labels"):
+                "region_roles", "merge_pairs", "snap_heads", "transformers_version", "num_labels"):
         base.pop(key, None)
     config = ZhaoshangNerConfig(**base, ner_labels=list(labels), window_max_length=max_length, window_stride=stride,
                                 rule_labels=list(rule_labels),

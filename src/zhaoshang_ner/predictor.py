@@ -18,7 +18,7 @@ import torch
 
 from zhaoshang_ner.backends import make_backend, resolve_backend
 from zhaoshang_ner.alignment import TokenizedText, token_tags_to_spans, tokenize
-from zhaoshang_ner.context import Candidate, consistent_labels, merge_touching, region_roles
+from zhaoshang_ner.context import Candidate, consistent_labels, merge_touching, region_roles, snap_heads
 from zhaoshang_ner.documents import Span
 from zhaoshang_ner.features import WindowInput, collate, document_features, window_inputs
 from zhaoshang_ner.modeling import ZhaoshangNerModel, load_model, resolve_device
@@ -46,25 +46,63 @@ def viterbi_many(sequences: Sequence[np.ndarray], allowed: np.ndarray) -> list[l
     that split spans).
 
     When the per-token argmax is itself valid it is the answer (it maximises the sum over all paths, so
-    over the valid ones too), and the dynamic programme runs only where it is not: for all such sequences
-    at once, one numpy step per position, since a step's cost is Python overhead, not arithmetic.
+    over the valid ones too). Elsewhere the dynamic programme runs only on the stretches around the
+    invalid tags, between positions whose tag is provably fixed (`_fixed_positions`): a stretch is
+    decoded as a sequence of its own, all stretches at once (`_dynamic_programme`).
     """
     may_start = allowed.all(0)  # tags that may follow anything (O, B-X) may also start
-    paths: list[list[int] | None] = [None] * len(sequences)
-    hard = []
-    for i, log_probs in enumerate(sequences):
+    paths: list[list[int]] = []
+    stretches, places = [], []
+    for log_probs in sequences:
         best = log_probs.argmax(1) if len(log_probs) else np.zeros(0, dtype=np.int64)
-        if not len(best) or (may_start[best[0]] and allowed[best[:-1], best[1:]].all()):
-            paths[i] = best.tolist()
-        else:
-            hard.append(i)
-    if not hard:
-        return paths
-    lengths = np.array([len(sequences[i]) for i in hard])
-    b, n, t = len(hard), int(lengths.max()), allowed.shape[0]
+        invalid = np.flatnonzero(np.concatenate([~may_start[best[:1]], ~allowed[best[:-1], best[1:]]]))
+        if len(invalid):
+            fixed = np.flatnonzero(_fixed_positions(log_probs, best, allowed))
+            after = np.searchsorted(fixed, invalid)  # the fixed positions around each invalid tag
+            for start, end in sorted({(int(fixed[a - 1]) + 1 if a else 0, int(fixed[a]) if a < len(fixed) else len(best))
+                                      for a in after}):
+                stretches.append(log_probs[start:end])
+                places.append((len(paths), start, end))
+        paths.append(best)
+    for (number, start, end), path in zip(places, _dynamic_programme(stretches, allowed)):
+        paths[number][start:end] = path
+    return [path.tolist() for path in paths]
+
+
+def _fixed_positions(log_probs: np.ndarray, best: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Positions whose argmax tag every optimal valid path shares, so that the decoding splits there.
+
+    A position qualifies when its argmax is a tag like O, which may follow any tag and is followed only by
+    tags that may start a sequence, and its margin over every other tag there is larger than the most the
+    next position can gain from an inside tag: an `I-X` there is worth at most its log-probability above
+    its twin `B-X` (same successors, may follow anything), which an O-led path can take instead. Then the
+    paths before and after it are independent, each decoded like a sequence of its own. Without twins
+    (tag sets other than BIO) nothing qualifies."""
+    may_start = allowed.all(0)
+    restricted = np.flatnonzero(~may_start)
+    twins = [np.flatnonzero(may_start & (allowed == allowed[r]).all(1)) for r in restricted]
+    if any(not len(twin) for twin in twins):
+        return np.zeros(len(best), dtype=bool)
+    twin = np.array([t[0] for t in twins], dtype=np.int64)
+    gain = np.maximum((log_probs[:, restricted] - log_probs[:, twin]).max(1, initial=0.0), 0.0)
+    gain_next = np.append(gain[1:], 0.0)
+    top2 = np.partition(log_probs, -2, axis=1)[:, -2:] if log_probs.shape[1] > 1 else np.repeat(log_probs, 2, 1)
+    margin = top2[:, 1] - top2[:, 0]
+    like_o = (allowed == may_start).all(1)  # followed exactly by the tags that may start
+    return like_o[best] & (margin > gain_next)
+
+
+def _dynamic_programme(sequences: Sequence[np.ndarray], allowed: np.ndarray) -> list[np.ndarray]:
+    """Constrained Viterbi for all `sequences` at once, one numpy step per position, since a step's cost
+    is Python overhead, not arithmetic."""
+    if not sequences:
+        return []
+    may_start = allowed.all(0)
+    lengths = np.array([len(s) for s in sequences])
+    b, n, t = len(sequences), int(lengths.max()), allowed.shape[0]
     log_probs = np.zeros((b, n, t))
-    for j, i in enumerate(hard):
-        log_probs[j, : lengths[j]] = sequences[i]
+    for j, sequence in enumerate(sequences):
+        log_probs[j, : lengths[j]] = sequence
     # A free tag (O, B-X) may follow any tag: its best predecessor is the best tag. Any other tag (I-X) has
     # a few allowed predecessors (B-X, I-X), listed in `preds` (ascending, padded by repeating the first).
     restricted = np.flatnonzero(~may_start)
@@ -96,9 +134,7 @@ def viterbi_many(sequences: Sequence[np.ndarray], allowed: np.ndarray) -> list[l
         out[active, k] = tags[active]
         if k:
             tags = np.where(active, back[rows, k, tags], tags)
-    for j, i in enumerate(hard):
-        paths[i] = out[j, : lengths[j]].tolist()
-    return paths
+    return [out[j, : lengths[j]] for j in range(b)]
 
 
 @dataclass(frozen=True)
@@ -236,6 +272,8 @@ class Predictor:
             spans = sorted(candidates, key=lambda c: c.start)
             if self.model.config.merge_pairs:
                 spans = merge_touching(spans, self.model.config.merge_pairs)
+            if self.model.config.snap_heads:
+                spans = snap_heads(text, spans, self.model.config.snap_heads)
             if self.model.config.doc_consistency:
                 spans = consistent_labels(text, spans)
             if self.model.config.region_roles:

@@ -19,7 +19,7 @@ from transformers import get_linear_schedule_with_warmup
 from zhaoshang_ner.augment import KINDS, noisy_copies
 from zhaoshang_ner.checkpoint import load_checkpoint_weights, load_training_state, save_training_state
 from zhaoshang_ner.config import ListOf, MapOf, OneOf, Section
-from zhaoshang_ner.context import MERGE_POLICIES, merge_pairs
+from zhaoshang_ner.context import HEAD_POLICIES, MERGE_POLICIES, learn_heads, merge_pairs
 from zhaoshang_ner.documents import Document, write_text_atomic
 from zhaoshang_ner.features import collate, training_rows
 from zhaoshang_ner.lexicon import Lexicon
@@ -62,6 +62,7 @@ TRAIN_SCHEMA = Section({
     "doc_consistency": bool,
     "region_roles": bool,
     "merge_touching": OneOf(MERGE_POLICIES),  # join touching spans that never touch in training (context.merge_pairs)
+    "snap_heads": OneOf(tuple(HEAD_POLICIES)),  # extend names that cut their head word (context.snap_heads)
     # chance per training document of a noisy copy of each kind (zhaoshang_ner.augment)
     "augment": Section({kind: float for kind in KINDS}, optional=True),
 })
@@ -90,11 +91,12 @@ def new_model(cfg: dict, encoder: str | dict, labels: Sequence[str], tokenizer) 
 
 
 def decoding_steps(cfg: dict, labels: Sequence[str], documents: Sequence[Document]) -> dict:
-    """The document-level decoding steps a config asks for, as model-config fields; the merge pairs are
-    learnt from the training `documents` (scripts/set_decoding.py sets them on a trained model)."""
+    """The document-level decoding steps a config asks for, as model-config fields; the merge pairs and
+    head words are learnt from the training `documents` (scripts/set_decoding.py sets them on a trained model)."""
     merge = cfg.get("merge_touching", "none")
     return {"doc_consistency": cfg.get("doc_consistency", False), "region_roles": cfg.get("region_roles", False),
-            "merge_pairs": [list(pair) for pair in merge_pairs(labels, documents, merge)] if merge != "none" else None}
+            "merge_pairs": [list(pair) for pair in merge_pairs(labels, documents, merge)] if merge != "none" else None,
+            "snap_heads": learn_heads(labels, documents, cfg.get("snap_heads", "none")) or None}
 
 
 @dataclass
