@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     steps = decoding_steps(cfg, config["ner_labels"], documents)
     changed = {key: value for key, value in steps.items() if config.get(key) != value}
     config.update(steps)
-    write_text_atomic(path, json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    config = {key: config[key] for key in sorted(config)}  # top level sorted as save_pretrained writes it
+    write_text_atomic(path, json.dumps(config, indent=2, ensure_ascii=False) + "\n")
     for key, value in steps.items():
         print(f"{key}: {json.dumps(value, ensure_ascii=False)}{'  (changed)' if key in changed else ''}")
     return 0
