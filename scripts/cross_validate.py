@@ -42,23 +42,39 @@ DECODING_VARIANTS = {"plain": {}, "consistency": {"doc_consistency": True}, "rol
                      "roles+names+name-heads": {"region_roles": True, "merge_touching": "names", "snap_heads": "names"}}
 
 
+RECIPE_FILE = "fold-recipe.json"  # beside a saved fold model: what trained it (--fold-models)
+
+
 def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str], fold_models: Path | None = None):
     """Fine-tune per fold; score the config's decoding, or (with `variants`) every decoding variant, and the
     config's decoding with each of `backends` (int8, ONNX) on the same fold model. With `fold_models`, each
     fold model is saved there under its split's key and reused when already there, so new decoding steps
     are scored on the same models without retraining."""
-    from zhaoshang_ner.training import FitResult, aux_stage, decoding_steps, fit
+    from zhaoshang_ner.training import DECODING_KEYS, FitResult, aux_stage, decoding_steps, fit
 
     encoder = aux_stage(cfg, output_dir, resume=True) if cfg.get("aux") else cfg["encoder"]
 
     def trained_model(train_docs, test_docs) -> FitResult:
         saved = fold_models / split_key(test_docs) if fold_models else None
+        # What made the fold model: the recipe without its decoding steps, and the training documents.
+        recipe = {"training": {k: v for k, v in cfg.items() if k not in (*DECODING_KEYS, "output_dir")},
+                  "train_documents": split_key(train_docs)}
         if saved and (saved / "config.json").exists():
+            if not (saved / RECIPE_FILE).exists():
+                raise SystemExit(f"--fold-models: {saved} has no {RECIPE_FILE} (not saved by --fold-models, or "
+                                 "interrupted while saving): delete it to retrain that fold")
+            made, mine = json.loads((saved / RECIPE_FILE).read_text(encoding="utf-8")), json.loads(json.dumps(recipe))
+            differ = sorted(k for k in {*made["training"], *mine["training"]}
+                            if made["training"].get(k) != mine["training"].get(k))
+            if made != mine:
+                raise SystemExit(f"--fold-models: {saved} was trained by another recipe or on other documents "
+                                 f"(differing: {', '.join(differ) or 'the training documents'}); use another folder")
             print(f"fold model: {saved} (saved before, not retrained)")
             return FitResult(load_model(saved), load_tokenizer(saved), [])
         result = fit(cfg, train_docs, labels=cfg["labels"], encoder=encoder, desc="fold")
         if saved:
             save_model(result.model, result.tokenizer, saved)
+            write_text_atomic(saved / RECIPE_FILE, json.dumps(recipe, indent=1, ensure_ascii=False) + "\n")
         return result
 
     def tag(train_docs, test_docs):

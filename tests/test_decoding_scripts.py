@@ -44,7 +44,7 @@ def test_two_split_jobs_write_one_report_per_decoding_variant(tmp_path):
 
 def test_saved_fold_models_are_rescored_without_retraining(tmp_path):
     """--fold-models keeps each fold model under its split's key; a second run with a fresh report loads
-    them instead of training and scores exactly the same spans."""
+    them instead of training and scores exactly the same spans; a run of another recipe refuses them."""
     gold = read_documents(ROOT / "annotations" / "gold.jsonl")
     docs = [Document(d.id, d.text[:150], [s for s in d.entities if s.end <= 150]) for d in gold[:4]]
     train = tmp_path / "gold.jsonl"
@@ -66,6 +66,10 @@ def test_saved_fold_models_are_rescored_without_retraining(tmp_path):
         return [json.loads(line)["variants"][""]["predictions"] for line in fold_lines]
 
     assert spans("a") == spans("b")
+    other = subprocess.run([*cmd, "--set", "epochs=2", "--output", str(tmp_path / "c" / "cv.json")],
+                           capture_output=True, text=True, cwd=ROOT)  # another recipe must not reuse them
+    assert other.returncode == 1 and "differing: epochs" in other.stderr
+    assert "trained by another recipe" in other.stderr and not (tmp_path / "c" / "cv.state.jsonl").exists()
 
 
 def test_set_decoding_rewrites_only_the_decoding_steps(tiny_model_dir, tmp_path, capsys):

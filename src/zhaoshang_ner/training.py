@@ -90,6 +90,9 @@ def new_model(cfg: dict, encoder: str | dict, labels: Sequence[str], tokenizer) 
     )
 
 
+DECODING_KEYS = ("doc_consistency", "region_roles", "merge_touching", "snap_heads")  # decoding only, never training
+
+
 def decoding_steps(cfg: dict, labels: Sequence[str], documents: Sequence[Document]) -> dict:
     """The document-level decoding steps a config asks for, as model-config fields; the merge pairs and
     head words are learnt from the training `documents` (scripts/set_decoding.py sets them on a trained model)."""
