@@ -64,9 +64,9 @@ def model_tagger(cfg: dict, output_dir: Path, variants: bool, backends: list[str
                 raise SystemExit(f"--fold-models: {saved} has no {RECIPE_FILE} (not saved by --fold-models, or "
                                  "interrupted while saving): delete it to retrain that fold")
             made, mine = json.loads((saved / RECIPE_FILE).read_text(encoding="utf-8")), json.loads(json.dumps(recipe))
-            differ = sorted(k for k in {*made["training"], *mine["training"]}
-                            if made["training"].get(k) != mine["training"].get(k))
             if made != mine:
+                differ = sorted(k for k in {*made["training"], *mine["training"]}
+                                if made["training"].get(k) != mine["training"].get(k))
                 raise SystemExit(f"--fold-models: {saved} was trained by another recipe or on other documents "
                                  f"(differing: {', '.join(differ) or 'the training documents'}); use another folder")
             print(f"fold model: {saved} (saved before, not retrained)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Collection, Iterable, Sequence
 
 REGION_LABELS = ("HOST_REGION", "PARTNER_REGION")
@@ -192,8 +193,7 @@ def snap_heads(text: str, spans: Sequence[Candidate], heads: dict[str, list[str]
     `板材生产基|地`) or that follows it (`TFT-LCD制造|项目`), again while one does; never into the next
     span; rule spans are never changed. A window-level tagger often stops a name short of its head,
     which costs a missed and a spurious entity at once."""
-    patterns = {label: re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
-                for label, words in heads.items() if words}
+    patterns = {label: _head_pattern(tuple(words)) for label, words in heads.items() if words}
     spans = sorted(spans, key=lambda c: c.start)
     out = []
     for k, span in enumerate(spans):
@@ -212,3 +212,9 @@ def snap_heads(text: str, spans: Sequence[Candidate], heads: dict[str, list[str]
                 span = replace(span, end=end, text=text[span.start : end])
         out.append(span)
     return out
+
+
+@lru_cache(maxsize=32)
+def _head_pattern(words: tuple[str, ...]) -> re.Pattern:
+    """One pattern per model's head words (built once, not per document), longest word first."""
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))

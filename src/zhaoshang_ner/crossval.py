@@ -7,6 +7,7 @@ import json
 import random
 import statistics
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Collection, Sequence
 
@@ -149,14 +150,12 @@ def summarise(folds: Sequence[dict], labels: Sequence[str]) -> dict:
         values = [f["scores"][label]["f1"] for f in folds if f["scores"].get(label, {}).get("support", 0) > 0]
         summary[label] = {"f1_mean": statistics.fmean(values) if values else 0.0,
                           "f1_std": statistics.pstdev(values) if len(values) > 1 else 0.0, "folds": len(values)}
-    errors: dict[str, dict[str, int]] = {}
+    errors: dict[str, Counter] = {}
     for fold in folds:  # reports written before error kinds were counted have none
         for label, kinds in fold.get("errors", {}).items():
-            for kind, count in kinds.items():
-                errors.setdefault(label, {}).setdefault(kind, 0)
-                errors[label][kind] += count
+            errors.setdefault(label, Counter()).update(kinds)
     totals = {k: sum(c[k] for label, c in pooled.items() if label in labels) for k in ("tp", "predicted", "gold")}
     pooled_scores = {label: prf(c["tp"], c["predicted"], c["gold"]) for label, c in pooled.items() if label in labels}
     pooled_scores["micro"] = prf(totals["tp"], totals["predicted"], totals["gold"])
     return {"folds": list(folds), "summary": summary, "pooled": pooled_scores, "pooled_counts": pooled,
-            "pooled_errors": errors}
+            "pooled_errors": {label: dict(kinds) for label, kinds in errors.items()}}
